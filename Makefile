@@ -1,0 +1,60 @@
+# lecture-nn: `make lab` opens JupyterLab on the notebooks, `make test` runs every test.
+# Both first set up .venv from requirements.lock (once per set of pins: see $(STAMP)).
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+# The stamp's name carries a hash of the pins, so changing them reinstalls and nothing else does.
+PIN_HASH := $(shell $(PYTHON) -c "import hashlib; print(hashlib.sha256(open('requirements.lock','rb').read() + open('pyproject.toml','rb').read()).hexdigest()[:16])")
+STAMP  := $(VENV)/.installed-$(PIN_HASH)
+PORT   ?= 8888
+
+.PHONY: setup lab test unit nbval notebooks bench html clean help
+
+help:
+	@echo "make lab        set up .venv and open JupyterLab on notebooks/ (http://127.0.0.1:$(PORT)/lab)"
+	@echo "make test       set up .venv, run the unit tests and nbval over every notebook"
+	@echo "make notebooks  re-execute every notebook in place in a fresh kernel"
+	@echo "make bench      run the benchmarks against PyTorch CPU"
+	@echo "make html       convert the executed notebooks to a static site in site/"
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c "import sys; sys.exit(0 if sys.version_info >= (3, 11) else 'lecture-nn needs Python 3.11 or newer, found ' + sys.version.split()[0])"
+	@# A venv whose interpreter no longer runs (moved folder, removed Python) is stale: rebuild it.
+	@if [ -d $(VENV) ] && ! $(PY) -c "" 2>/dev/null; then echo "rebuilding stale $(VENV)"; rm -rf $(VENV); fi
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e . --config-settings editable_mode=compat
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (lecture-nn)" >/dev/null
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+lab: $(STAMP)
+	@echo "Open http://127.0.0.1:$(PORT)/lab (the token is printed below)"
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 --port=$(PORT) --no-browser
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+unit: $(STAMP)
+	$(PY) -m pytest tests
+
+nbval: $(STAMP)
+	$(PY) -m pytest notebooks
+
+notebooks: $(STAMP)
+	$(PY) tools/execute_notebooks.py notebooks/*.ipynb
+
+# PyTorch (CPU, pinned) is the reference the benchmarks compare against.
+bench: $(STAMP)
+	$(PY) -m pip install --quiet "torch==2.13.0"
+	$(PY) benchmarks/run.py
+
+html: $(STAMP)
+	$(PY) tools/build_html.py
+
+clean:
+	rm -rf $(VENV) site test-artifacts

@@ -1,0 +1,133 @@
+"""Plots shared by the notebooks: decision boundaries, network diagrams, curves."""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+CLASS_COLOURS = ("#7f7f7f", "#2ca02c", "#1f77b4", "#d62728", "#9467bd")
+CLASS_MARKERS = ("o", "s", "^", "v", "D")
+
+
+def _new_axes(ax, figsize=(4, 4)):
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def scatter_classes(X, y, ax=None, size=18):
+    """Points coloured by class; labels may be {0, 1, …} or {−1, +1}.
+
+    Negative class: grey circles, positive: green squares (as in the notes' Fig. 6).
+    """
+    ax = _new_axes(ax)
+    y = np.asarray(y)
+    for i, label in enumerate(np.unique(y)):
+        pts = X[y == label]
+        ax.scatter(pts[:, 0], pts[:, 1], s=size, c=CLASS_COLOURS[i % len(CLASS_COLOURS)],
+                   marker=CLASS_MARKERS[i % len(CLASS_MARKERS)], edgecolors="k",
+                   linewidths=0.4, label=str(label))
+    return ax
+
+
+def grid_for(X, resolution=150, margin=0.5):
+    """A (resolution², 2) grid of points covering X, and the two mesh arrays."""
+    lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
+    xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], resolution),
+                         np.linspace(lo[1], hi[1], resolution))
+    return np.column_stack([xx.ravel(), yy.ravel()]), xx, yy
+
+
+def plot_decision_boundary(predict_fn, X, y, ax=None, resolution=150, title=None):
+    """Shade the regions ``predict_fn`` assigns to each class and draw the data.
+
+    ``predict_fn`` maps an (n, 2) array to labels (n,); a model from
+    :mod:`lecture_nn` can be passed as ``lambda P: predict_labels(model, P)``.
+    """
+    ax = _new_axes(ax)
+    grid, xx, yy = grid_for(X, resolution)
+    labels = np.asarray(predict_fn(grid)).reshape(xx.shape)
+    classes = np.unique(np.concatenate([np.unique(y), np.unique(labels)]))
+    index = np.searchsorted(classes, labels)
+    colours = [CLASS_COLOURS[i % len(CLASS_COLOURS)] for i in range(len(classes))]
+    ax.contourf(xx, yy, index, levels=np.arange(len(classes) + 1) - 0.5, colors=colours,
+                alpha=0.25)
+    scatter_classes(X, y, ax=ax)
+    ax.set_xlim(xx.min(), xx.max())
+    ax.set_ylim(yy.min(), yy.max())
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+def draw_network(layer_sizes, ax=None, layer_names=None, max_units=8, title=None):
+    """Draw a layered network (units as circles, every connection as a line), like Figs. 2–4.
+
+    Layers wider than ``max_units`` are drawn with their first and last units and an ellipsis.
+    """
+    ax = _new_axes(ax, figsize=(1.6 * len(layer_sizes) + 1, 3.5))
+    n_layers = len(layer_sizes)
+    positions = []
+    for l, size in enumerate(layer_sizes):
+        shown = min(size, max_units)
+        ys = np.linspace(0, 1, shown) if shown > 1 else np.array([0.5])
+        ys = 0.5 + (ys - 0.5) * min(1.0, shown / max_units)
+        positions.append([(l, y) for y in ys])
+        if size > max_units:
+            ax.text(l, 0.5, "⋮", ha="center", va="center", fontsize=14)
+    for left, right in zip(positions[:-1], positions[1:]):
+        for (x0, y0) in left:
+            for (x1, y1) in right:
+                ax.plot([x0, x1], [y0, y1], color="0.7", lw=0.6, zorder=1)
+    for l, units in enumerate(positions):
+        colour = "#c6dbef" if l == 0 else ("#fdd0a2" if l == n_layers - 1 else "#c7e9c0")
+        for (x, y) in units:
+            ax.add_patch(plt.Circle((x, y), 0.045, facecolor=colour, edgecolor="k", zorder=2))
+    names = layer_names or (["input"] + [f"hidden {i}" for i in range(1, n_layers - 1)]
+                            + ["output"])
+    for l, name in enumerate(names):
+        ax.text(l, -0.15, f"{name}\n({layer_sizes[l]})", ha="center", va="top", fontsize=9)
+    ax.set_xlim(-0.4, n_layers - 0.6)
+    ax.set_ylim(-0.4, 1.12)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+def plot_history(history, ax=None, keys=("loss", "val_loss"), title=None):
+    """Learning curves from a :class:`lecture_nn.training.History`."""
+    ax = _new_axes(ax, figsize=(5, 3.2))
+    for key in keys:
+        if key in history:
+            ax.plot(np.arange(1, len(history[key]) + 1), history[key], label=key)
+    ax.set_xlabel("epoch")
+    ax.legend()
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+def show_images(images, titles=None, ncols=10, size=1.1, cmap="gray"):
+    """A grid of grey-scale images (n, H, W), (n, 1, H, W) or flat square rows."""
+    images = np.asarray(images)
+    if images.ndim == 2:
+        side = int(round(np.sqrt(images.shape[1])))
+        images = images.reshape(len(images), side, side)
+    elif images.ndim == 4:
+        images = images[:, 0]
+    n = len(images)
+    ncols = min(ncols, n)
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + 0.3 * nrows),
+                             squeeze=False)
+    for i, ax in enumerate(axes.ravel()):
+        ax.axis("off")
+        if i < n:
+            ax.imshow(images[i], cmap=cmap)
+            if titles is not None:
+                ax.set_title(titles[i], fontsize=8)
+    fig.tight_layout()
+    return fig
