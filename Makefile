@@ -27,7 +27,7 @@ $(STAMP): requirements.lock pyproject.toml
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.lock
-	$(PY) -m pip install --quiet --no-deps -e . --config-settings editable_mode=compat
+	$(PY) -m pip install --quiet --no-deps -e . --config-settings editable_mode=lenient
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (lecture-nn)" >/dev/null
 	@rm -f $(VENV)/.installed-*
 	@touch $@

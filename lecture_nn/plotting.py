@@ -73,9 +73,11 @@ def draw_network(layer_sizes, ax=None, layer_names=None, max_units=8, title=None
         shown = min(size, max_units)
         ys = np.linspace(0, 1, shown) if shown > 1 else np.array([0.5])
         ys = 0.5 + (ys - 0.5) * min(1.0, shown / max_units)
+        if size > max_units:  # leave the middle slot for an ellipsis
+            middle = shown // 2
+            ax.text(l, ys[middle], "⋮", ha="center", va="center", fontsize=14)
+            ys = np.delete(ys, middle)
         positions.append([(l, y) for y in ys])
-        if size > max_units:
-            ax.text(l, 0.5, "⋮", ha="center", va="center", fontsize=14)
     for left, right in zip(positions[:-1], positions[1:]):
         for (x0, y0) in left:
             for (x1, y1) in right:
