@@ -8,6 +8,9 @@ PY     := $(VENV)/bin/python
 PIN_HASH := $(shell $(PYTHON) -c "import hashlib; print(hashlib.sha256(open('requirements.lock','rb').read() + open('pyproject.toml','rb').read()).hexdigest()[:16])")
 STAMP  := $(VENV)/.installed-$(PIN_HASH)
 PORT   ?= 8888
+# Tests and notebook runs use one BLAS thread: pytest, the notebook kernel and BLAS's own threads
+# otherwise fight over few cores (seen here: a 1 s training cell took 50 s on a loaded 2-core machine).
+ONE_THREAD := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 
 .PHONY: setup lab test unit nbval notebooks bench html clean help
 
@@ -37,16 +40,16 @@ lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 --port=$(PORT) --no-browser
 
 test: $(STAMP)
-	$(PY) -m pytest
+	$(ONE_THREAD) $(PY) -m pytest
 
 unit: $(STAMP)
-	$(PY) -m pytest tests
+	$(ONE_THREAD) $(PY) -m pytest tests
 
 nbval: $(STAMP)
-	$(PY) -m pytest notebooks
+	$(ONE_THREAD) $(PY) -m pytest notebooks
 
 notebooks: $(STAMP)
-	$(PY) tools/execute_notebooks.py notebooks/*.ipynb
+	$(ONE_THREAD) $(PY) tools/execute_notebooks.py notebooks/*.ipynb
 
 # PyTorch (CPU, pinned) is the reference the benchmarks compare against.
 bench: $(STAMP)

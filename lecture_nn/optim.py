@@ -20,6 +20,9 @@ class SGD:
     """
 
     def __init__(self, model, lr: float = 0.1, momentum: float = 0.0):
+        if not isinstance(getattr(model, "params", None), dict):
+            raise TypeError(f"SGD needs a layer or model with params and grads dicts, "
+                            f"got {type(model).__name__}")
         if not (isinstance(lr, (int, float)) and np.isfinite(lr) and lr > 0):
             raise ValueError(f"lr (the step size η) must be a finite number > 0, got {lr!r}")
         if not (isinstance(momentum, (int, float)) and 0 <= momentum < 1):

@@ -67,6 +67,22 @@ def _check_labels_length(y, n):
     return y
 
 
+def _check_against_model(model, loss_fn, X, y):
+    """Check X against the model's input and y against the loss, changing nothing.
+
+    One example goes through the model in evaluation mode (no dropout draws)
+    to learn the output shape; the loss then sees every label with zero scores
+    of that shape, so a label out of range anywhere in y fails before training.
+    """
+    was_training = model.training
+    model.eval()
+    try:
+        z = model.forward(X[:1])
+    finally:
+        model.train(was_training)
+    loss_fn(y, np.zeros((len(X),) + z.shape[1:], dtype=z.dtype))
+
+
 def evaluate(model, loss, X, y, batch_size: int = 1024) -> float:
     """Mean loss of the model on (X, y) in evaluation mode."""
     loss_fn = get_loss(loss)
@@ -111,6 +127,10 @@ def fit(model, X, y, loss="softmax_cross_entropy", *, epochs: int = 10, batch_si
         X_val, y_val = validation
         X_val = as_float_array(X_val, "validation X", ndim=X.ndim)
         y_val = _check_labels_length(y_val, len(X_val))
+    # bad labels or a wrong input width must fail now, not after some updates were made
+    _check_against_model(model, loss_fn, X, y)
+    if validation is not None:
+        _check_against_model(model, loss_fn, X_val, y_val)
     opt = optimizer or SGD(model, lr=lr, momentum=momentum)
     classify = loss_name in CLASSIFICATION_LOSSES
     history = History(loss=[])

@@ -18,7 +18,8 @@ def execute(path: str) -> list[str]:
     nb = nbformat.read(path, as_version=4)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (lecture-nn)",
                                  "language": "python"}
-    client = NotebookClient(nb, timeout=600, kernel_name="python3",
+    # store_widget_state: the widgets' state goes into the metadata, so the HTML edition renders them.
+    client = NotebookClient(nb, timeout=600, kernel_name="python3", store_widget_state=True,
                             resources={"metadata": {"path": os.path.dirname(path) or "."}})
     client.execute()
     problems = []

@@ -61,4 +61,6 @@ class Explorer(widgets.VBox):
             with self.output:
                 clear_output(wait=True)
                 display(self.figure)
+            # already rendered above; closing keeps pyplot from showing it again in a later cell
+            plt.close(self.figure)
         return self.state

@@ -1,0 +1,127 @@
+"""Package parts of notebook 02: the literal five-step backprop, path counting, checkers, widget."""
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+import lecture_nn as nn
+from lecture_nn.backprop import (Network, backprop_dataset, backprop_example,
+                                 network_from_sequential)
+from lecture_nn.exercises import backprop as ex
+from lecture_nn.paths import (backprop_cost, count_paths, naive_chain_rule_cost,
+                              sum_over_paths_gradient)
+
+
+def _problem(activation, loss, seed=0):
+    rng = np.random.default_rng(seed)
+    model = nn.mlp([4, 5, 3, 3], activation, rng=rng)
+    X = rng.standard_normal((6, 4))
+    y = rng.integers(0, 3, 6) if loss == "softmax_cross_entropy" else rng.standard_normal((6, 3))
+    return model, X, y
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
+@pytest.mark.parametrize("loss", ["squared", "softmax_cross_entropy"])
+def test_five_steps_agree_with_batch_layers(activation, loss):
+    model, X, y = _problem(activation, loss)
+    dW, db = backprop_dataset(network_from_sequential(model), X, y, loss)
+    _, dz = nn.get_loss(loss)(y, model.forward(X))
+    model.backward(dz)
+    for k in range(3):
+        assert nn.relative_error(dW[k], model.grads[f"{2 * k}.W"]) < 1e-12
+        assert nn.relative_error(db[k], model.grads[f"{2 * k}.b"]) < 1e-12
+
+
+def test_five_steps_agree_with_finite_differences():
+    model, X, y = _problem("tanh", "squared", seed=1)
+    network = network_from_sequential(model)
+    trace = backprop_example(network, X[0], y[0], "squared")
+    for k, W in enumerate(network.weights):
+        numeric = nn.numerical_gradient(lambda: backprop_example(network, X[0], y[0]).loss, W)
+        assert nn.relative_error(trace.dW[k + 2], numeric) < 1e-7
+
+
+def test_trace_shapes_are_column_vectors_and_eq4_holds():
+    model, X, y = _problem("relu", "squared", seed=2)
+    network = network_from_sequential(model)
+    t = backprop_example(network, X[1], y[1])
+    assert t.a[1].shape == (4, 1) and t.z[2].shape == (5, 1) and t.delta[3].shape == (3, 1)
+    assert t.dW[2].shape == (4, 5) and t.db[4].shape == (3, 1)
+    # eq. (4): δ² = Diag[f'(z²)] W³ δ³, and δ^L = a^L − y for the squared loss with linear output
+    assert np.allclose(t.delta[2], (t.z[2] > 0) * (network.weights[1] @ t.delta[3]))
+    assert np.allclose(t.delta[4], t.a[4] - y[1].reshape(-1, 1))
+
+
+def test_hinge_loss_per_example_matches_batch():
+    rng = np.random.default_rng(3)
+    model = nn.mlp([3, 4, 1], "relu", rng=rng)
+    X, y = rng.standard_normal((5, 3)), np.array([1.0, -1, 1, -1, 1])
+    dW, _ = backprop_dataset(network_from_sequential(model), X, y, "hinge")
+    _, dz = nn.hinge(y, model.forward(X))
+    model.backward(dz)
+    assert nn.relative_error(dW[0], model.grads["0.W"]) < 1e-12
+
+
+def test_network_from_sequential_errors_and_names():
+    net = network_from_sequential(nn.mlp([2, 3, 1], "sigmoid", rng=np.random.default_rng(0)))
+    assert net.activations == ["sigmoid", "identity"] and net.widths == [2, 3, 1]
+    with pytest.raises(TypeError, match="Sequential"):
+        network_from_sequential(nn.Linear(2, 2, rng=np.random.default_rng(0)))
+    with pytest.raises(ValueError, match="Linear"):
+        network_from_sequential(nn.Sequential(nn.ReLU()))
+    with pytest.raises(ValueError, match="x must have shape"):
+        backprop_example(net, np.zeros(3), np.zeros(1))
+
+
+def test_path_counts_and_costs():
+    assert count_paths([2, 3, 4]) == 24
+    # [2, 3, 1]: layer 2 weights 6 × 1 path × 4 factors, layer 3 weights 3 × 2 factors
+    assert naive_chain_rule_cost([2, 3, 1]) == 6 * 1 * 4 + 3 * 1 * 2
+    assert backprop_cost([2, 3, 1]) == 1 + (3 * 1 + 3) + (6 + 3)
+    deep = [[10] * depth + [1] for depth in range(2, 8)]
+    naive, backprop = [naive_chain_rule_cost(w) for w in deep], [backprop_cost(w) for w in deep]
+    assert all(b2 - b1 == backprop[1] - backprop[0] for b1, b2 in zip(backprop, backprop[1:]))
+    assert naive[-1] / naive[-2] > 9
+    with pytest.raises(ValueError, match="at least"):
+        count_paths([3])
+
+
+def test_sum_over_paths_equals_backprop():
+    rng = np.random.default_rng(4)
+    network = network_from_sequential(nn.mlp([2, 3, 3, 2], "tanh", rng=rng))
+    x, y = rng.standard_normal(2), rng.standard_normal(2)
+    by_paths = sum_over_paths_gradient(network, x, y)
+    trace = backprop_example(network, x, y)
+    for k, g in enumerate(by_paths):
+        assert nn.relative_error(g, trace.dW[k + 2]) < 1e-12
+    big = Network([np.zeros((50, 50))] * 3, [np.zeros(50)] * 3, ["relu"] * 3)
+    with pytest.raises(ValueError, match="too many"):
+        sum_over_paths_gradient(big, np.zeros(50), np.zeros(50))
+
+
+def test_checkers_accept_right_and_reject_wrong_answers(capsys):
+    assert ex.check_path_count([784, 128, 10], 784 * 128 * 10)
+    assert not ex.check_path_count([784, 128, 10], 784 + 128 + 10)
+    network, x, y = ex.exercise_network()
+    trace = backprop_example(network, x, y)
+    assert ex.check_hidden_delta(trace.delta[2].ravel())
+    assert not ex.check_hidden_delta(trace.delta[2].ravel() * 2)
+    assert ex.check_first_layer_gradient(trace.dW[2])
+    assert not ex.check_first_layer_gradient(trace.dW[2].T + 1)
+    assert "not yet" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="shape"):
+        ex.check_hidden_delta([1.0, 2.0, 3.0])
+
+
+def test_backprop_stepper_shows_the_chosen_layer():
+    from lecture_nn.widgets.backprop import backprop_stepper
+    explorer = backprop_stepper()
+    assert explorer.state["dW"].shape == (3, 2)
+    first_figure = explorer.figure
+    explorer.controls["layer"].value = 2
+    assert explorer.state["dW"].shape == (3, 4) and explorer.state["delta"].shape == (4, 1)
+    assert "δ^2 shape (4, 1)" in explorer.text
+    assert explorer.figure is not first_figure
+    before = explorer.state["z"].copy()
+    explorer.controls["example"].value = 3
+    assert not np.allclose(explorer.state["z"], before)
+    plt.close("all")

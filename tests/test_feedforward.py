@@ -1,0 +1,242 @@
+"""Package parts of notebook 01: kernel features, approximation, ReLU feature maps, §2.2 formulas."""
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+import lecture_nn as nn
+from lecture_nn.activations import relu
+from lecture_nn.approximation import bump_network, max_error, train_approximation, TARGETS
+from lecture_nn.backprop import network_from_sequential
+from lecture_nn.capacity import fit_hidden_units
+from lecture_nn.diagrams import draw_layer_connection
+from lecture_nn.exercises import feedforward as ex
+from lecture_nn.kernels import KernelClassifier, kernel_feature_map, rbf_kernel
+from lecture_nn.one_hidden import hinge_network_loss, hinge_weight_gradient
+from lecture_nn.representations import (flip_units, hidden_features, is_linearly_separable,
+                                        make_three_stripes, separating_hyperplane)
+from lecture_nn.subgradient import is_subgradient
+
+
+# --- kernels ------------------------------------------------------------------------------
+def test_rbf_kernel_matches_definition_and_is_one_on_the_diagonal():
+    rng = np.random.default_rng(0)
+    A, B = rng.standard_normal((4, 3)), rng.standard_normal((5, 3))
+    K = rbf_kernel(A, B, gamma=0.7)
+    assert K.shape == (4, 5)
+    assert K[1, 2] == pytest.approx(np.exp(-0.7 * np.sum((A[1] - B[2]) ** 2)))
+    assert np.allclose(np.diag(rbf_kernel(A, A)), 1.0)
+
+
+def test_kernel_feature_map_signs_columns_by_training_labels():
+    rng = np.random.default_rng(1)
+    X_train, X = rng.standard_normal((6, 2)), rng.standard_normal((3, 2))
+    y = np.array([1, -1, 1, 1, -1, -1.0])
+    psi = kernel_feature_map(X_train, y, X, gamma=2.0)
+    assert psi.shape == (3, 6)
+    assert np.allclose(psi, rbf_kernel(X, X_train, 2.0) * y)
+
+
+def test_kernel_input_errors():
+    with pytest.raises(ValueError, match="y_train"):
+        kernel_feature_map(np.zeros((3, 2)), [1, 0, 1], np.zeros((1, 2)))
+    with pytest.raises(ValueError, match="gamma"):
+        rbf_kernel(np.zeros((2, 2)), np.zeros((2, 2)), gamma=-1.0)
+    with pytest.raises(ValueError, match="same number of columns"):
+        rbf_kernel(np.zeros((2, 2)), np.zeros((2, 3)))
+
+
+def test_kernel_classifier_learns_circles_and_is_reproducible():
+    def run():
+        rng = np.random.default_rng(0)
+        X, y = nn.data.make_circles(n=80, noise=0.05, rng=rng)
+        clf = KernelClassifier(gamma=2.0).fit(X, nn.data.to_pm1(y), epochs=60, rng=rng)
+        return clf, X, nn.data.to_pm1(y)
+    clf, X, y = run()
+    assert clf.accuracy(X, y) > 0.95
+    assert np.array_equal(clf.alpha, run()[0].alpha)
+    assert np.allclose(clf.decision_function(X), clf.features(X) @ clf.alpha + clf.b)
+
+
+# --- universal approximation ----------------------------------------------------------------
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
+def test_bump_network_error_shrinks_as_units_grow(activation):
+    errors = [max_error(bump_network("sine", n, activation), "sine") for n in (8, 32, 128)]
+    assert errors[0] > errors[1] > errors[2]
+    assert errors[2] < 0.1
+    assert bump_network("sine", 30, activation).n_hidden == 30
+
+
+def test_bump_network_is_a_one_hidden_layer_network():
+    net = bump_network("abs", 12, "sigmoid")
+    x = np.linspace(0, 1, 7)
+    assert np.allclose(net(x), nn.activations.sigmoid(np.outer(x, net.w) + net.b) @ net.v + net.c)
+
+
+def test_bump_network_rejects_too_few_units_and_unknown_names():
+    with pytest.raises(ValueError, match="needs 4 hidden units"):
+        bump_network("sine", 3, "relu")
+    with pytest.raises(ValueError, match="unknown target"):
+        bump_network("cosine", 8)
+    with pytest.raises(ValueError, match="activation"):
+        bump_network("sine", 8, "softplus")
+
+
+def test_trained_approximation_beats_a_constant():
+    F = train_approximation("sine", 16, "relu", rng=np.random.default_rng(0), epochs=100)
+    assert max_error(F, "sine") < 0.5   # the best constant has max error 1
+    assert set(TARGETS) >= {"sine", "abs"}
+
+
+# --- Fig. 6 representations -----------------------------------------------------------------
+def test_separability_decisions():
+    X = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]])
+    assert not is_linearly_separable(X, [1, -1, 1])
+    assert is_linearly_separable(X, [1, 1, -1])
+    w, c = separating_hyperplane(X, np.array([1.0, 1.0, -1.0]))
+    assert np.all(np.array([1, 1, -1]) * (X @ w + c) >= 1 - 1e-7)
+
+
+def test_two_relu_units_separate_the_stripes_and_flipping_breaks_it():
+    X, y = make_three_stripes(36, noise=0.2, rng=np.random.default_rng(0))
+    W, b = np.array([[-1.0, 1.0], [0.6, 0.6]]), np.array([-0.5, -0.5])
+    assert not is_linearly_separable(X, y)
+    features = hidden_features(X, W, b)
+    assert np.allclose(features, relu(X @ W + b))
+    assert is_linearly_separable(features, y)
+    assert not is_linearly_separable(hidden_features(X, *flip_units(W, b, [True, True])), y)
+
+
+def test_flip_units_negates_only_marked_units():
+    W, b = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([5.0, 6.0])
+    Wf, bf = flip_units(W, b, [False, True])
+    assert np.array_equal(Wf, [[1, -2], [3, -4]]) and np.array_equal(bf, [5, -6])
+    assert W[0, 1] == 2.0   # input untouched
+    with pytest.raises(ValueError, match="one entry per unit"):
+        flip_units(W, b, [True])
+
+
+def test_hidden_features_shape_errors():
+    with pytest.raises(ValueError, match="W must have shape"):
+        hidden_features(np.zeros((3, 2)), np.zeros((3, 2)), np.zeros(2))
+    with pytest.raises(ValueError, match="b must have shape"):
+        hidden_features(np.zeros((3, 2)), np.zeros((2, 2)), np.zeros(3))
+
+
+def test_capacity_fit_reaches_separation_with_many_units():
+    result = fit_hidden_units(50, noise=0.3, epochs=150)
+    assert result["train_accuracy"] == 1.0
+    assert result["model"].params["0.W"].shape == (2, 50)
+    assert fit_hidden_units(1, noise=0.3, epochs=20)["train_accuracy"] < 0.9
+
+
+# --- §2.2: the hinge network by hand, subgradients --------------------------------------------
+def _random_hinge_net(seed):
+    rng = np.random.default_rng(seed)
+    return dict(x=rng.standard_normal(3), y=-1.0, W=rng.standard_normal((3, 4)),
+                b=rng.standard_normal(4), w=rng.standard_normal(4), c=0.3)
+
+
+def test_hinge_weight_gradient_matches_finite_differences_and_backprop():
+    for seed in range(5):
+        p = _random_hinge_net(seed)
+        if hinge_network_loss(**p) == 0:
+            continue
+        W = p["W"].copy()
+        numeric = nn.numerical_gradient(lambda: hinge_network_loss(**{**p, "W": W}), W)
+        assert nn.relative_error(hinge_weight_gradient(**p), numeric) < 1e-7
+        model = nn.mlp([3, 4, 1], "relu", rng=np.random.default_rng(0))
+        model[0].params["W"][...] = p["W"]
+        model[0].params["b"][...] = p["b"]
+        model[2].params["W"][...] = p["w"][:, None]
+        model[2].params["b"][...] = p["c"]
+        _, dz = nn.hinge(np.array([p["y"]]), model.forward(p["x"][None]))
+        model.backward(dz)
+        assert nn.relative_error(hinge_weight_gradient(**p), model.grads["0.W"]) < 1e-12
+
+
+def test_hinge_gradient_is_zero_when_the_margin_is_met():
+    p = _random_hinge_net(0)
+    p["c"] = 100.0 * p["y"]   # y z ≫ 1
+    assert hinge_network_loss(**p) == 0
+    assert np.all(hinge_weight_gradient(**p) == 0)
+
+
+def test_hinge_network_input_errors():
+    p = _random_hinge_net(1)
+    with pytest.raises(ValueError, match="x must have shape"):
+        hinge_weight_gradient(**{**p, "x": np.zeros(2)})
+    with pytest.raises(ValueError, match="y"):
+        hinge_weight_gradient(**{**p, "y": 0.0})
+
+
+def test_relu_subgradients_at_zero_are_the_interval_zero_one():
+    for g in (0.0, 0.5, 1.0):
+        assert is_subgradient(relu, 0.0, g)
+    for g in (-0.1, 1.1):
+        assert not is_subgradient(relu, 0.0, g)
+    assert is_subgradient(relu, 1.0, 1.0) and not is_subgradient(relu, 1.0, 0.0)
+
+
+# --- exercise checkers ------------------------------------------------------------------------
+def test_parameter_count_checker(capsys):
+    assert ex.check_parameter_count([3, 5, 4, 1], 3 * 5 + 5 + 5 * 4 + 4 + 4 + 1)
+    assert not ex.check_parameter_count([3, 5, 4, 1], 60)
+    assert "not yet" in capsys.readouterr().out
+
+
+def test_separating_units_checker():
+    assert ex.check_separating_units([[-1.0, 1.0], [0.0, 0.0]], [-0.75, -0.75])
+    assert not ex.check_separating_units([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0])
+    with pytest.raises(ValueError, match="shape"):
+        ex.check_separating_units(np.zeros((3, 2)), np.zeros(2))
+
+
+def test_hinge_gradient_checker():
+    right = hinge_weight_gradient(**ex.HINGE_EXAMPLE)
+    assert np.any(right != 0)
+    assert ex.check_hinge_gradient(right)
+    assert not ex.check_hinge_gradient(right + 0.5)
+    with pytest.raises(ValueError, match="shape"):
+        ex.check_hinge_gradient(np.zeros(3))
+
+
+# --- diagrams and widgets ---------------------------------------------------------------------
+def test_layer_connection_diagram_has_one_arrow_per_input():
+    ax = draw_layer_connection(5)
+    assert len(ax.patches) == 6            # five input units and unit j
+    assert sum(1 for t in ax.texts if t.get_text().startswith("$w^l_")) == 5
+    plt.close("all")
+
+
+def test_approximation_explorer_reacts_to_controls():
+    from lecture_nn.widgets.feedforward import approximation_explorer
+    explorer = approximation_explorer()
+    before = explorer.state["max_error"]
+    explorer.controls["n_hidden"].value = 64
+    assert explorer.state["max_error"] < before
+    assert explorer.state["network"].n_hidden == 64
+    explorer.controls["activation"].value = "relu"
+    assert explorer.state["network"].activation == "relu"
+    assert "max |F − h|" in explorer.text
+    plt.close("all")
+
+
+def test_relu_map_explorer_flip_changes_separability():
+    from lecture_nn.widgets.feedforward import relu_map_explorer
+    explorer = relu_map_explorer()
+    assert explorer.text.endswith("yes")
+    first_figure = explorer.figure
+    explorer.controls["flip1"].value = True
+    assert explorer.text.endswith("no")
+    assert explorer.figure is not first_figure
+    assert np.allclose(explorer.state["W"][:, 0], [1.0, -0.6])
+    plt.close("all")
+
+
+def test_hidden_units_explorer_retrains():
+    from lecture_nn.widgets.feedforward import hidden_units_explorer
+    explorer = hidden_units_explorer()
+    explorer.controls["hidden"].value = 1
+    assert explorer.state["model"].params["0.W"].shape == (2, 1)
+    assert "test accuracy" in explorer.text
+    plt.close("all")

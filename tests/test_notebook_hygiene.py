@@ -1,0 +1,180 @@
+"""Notebook hygiene: every committed notebook is executed cleanly and checked by nbval.
+
+For every notebooks/*.ipynb: code cells executed 1..N in order (a fresh kernel,
+top to bottom), no error and no stderr output, kernel "python3", at most 2 MB,
+at most 15% of code cells unchecked by nbval, at least one widget and at least
+five checked text outputs. And every figure 1–14 of the notes is reproduced
+(a code cell tagged ``figure-N`` with a PNG output) in the notebook that the
+README's table "Figures of the notes" names for it.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+README = ROOT / "README.md"
+N_FIGURES = 14
+MAX_BYTES = 2 * 1024 * 1024
+MAX_UNCHECKED = 0.15
+MIN_CHECKED_TEXT = 5
+UNCHECKED_TAGS = {"nbval-ignore-output", "nbval-skip"}
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+
+
+def read(path):
+    return nbformat.read(path, as_version=4)
+
+
+def tags(cell):
+    return set(cell.get("metadata", {}).get("tags", []))
+
+
+def code_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+def cell_label(nb, cell):
+    first_line = cell.source.strip().splitlines()[0][:60] if cell.source.strip() else "<empty>"
+    return f"cell {nb.cells.index(cell)} ({first_line!r})"
+
+
+def has_checked_text(cell):
+    """True when nbval compares a text output of this cell."""
+    if tags(cell) & UNCHECKED_TAGS:
+        return False
+    for out in cell.get("outputs", []):
+        if out.output_type == "stream" and out.name == "stdout" and out.text.strip():
+            return True
+        if out.output_type == "execute_result" and "text/plain" in out.get("data", {}) \
+                and not any(k.startswith("image/") for k in out.data):
+            return True
+    return False
+
+
+notebook_param = pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "no notebooks found in notebooks/"
+
+
+@notebook_param
+def test_executed_in_order_from_a_fresh_kernel(path):
+    nb = read(path)
+    cells = [c for c in code_cells(nb) if c.source.strip()]
+    counts = [c.execution_count for c in cells]
+    expected = list(range(1, len(cells) + 1))
+    assert counts == expected, (f"{path.name}: execution counts {counts}, expected {expected}; "
+                                f"re-run `.venv/bin/python tools/execute_notebooks.py {path.relative_to(ROOT)}`")
+    for c in code_cells(nb):
+        if not c.source.strip():
+            assert c.execution_count is None and not c.outputs, f"{path.name}: empty {cell_label(nb, c)} ran"
+
+
+@notebook_param
+def test_no_errors_and_no_stderr(path):
+    nb = read(path)
+    for cell in code_cells(nb):
+        for out in cell.outputs:
+            assert out.output_type != "error", (f"{path.name}: {cell_label(nb, cell)} raised "
+                                                f"{out.get('ename')}: {out.get('evalue')}")
+            assert not (out.output_type == "stream" and out.name == "stderr"), \
+                f"{path.name}: {cell_label(nb, cell)} wrote to stderr: {out.text[:200]!r}"
+
+
+@notebook_param
+def test_kernel_is_python3(path):
+    kernelspec = read(path).metadata.get("kernelspec", {})
+    assert kernelspec.get("name") == "python3", \
+        f"{path.name}: kernelspec name {kernelspec.get('name')!r}, expected 'python3'"
+
+
+@notebook_param
+def test_file_size(path):
+    size = path.stat().st_size
+    assert size <= MAX_BYTES, f"{path.name} is {size / 1e6:.2f} MB, at most 2 MB allowed"
+
+
+@notebook_param
+def test_few_unchecked_cells(path):
+    nb = read(path)
+    cells = code_cells(nb)
+    unchecked = [cell_label(nb, c) for c in cells if tags(c) & UNCHECKED_TAGS]
+    assert cells, f"{path.name} has no code cells"
+    assert len(unchecked) <= MAX_UNCHECKED * len(cells), (
+        f"{path.name}: {len(unchecked)} of {len(cells)} code cells are tagged "
+        f"{sorted(UNCHECKED_TAGS)} (at most 15% allowed): {unchecked}")
+
+
+@notebook_param
+def test_at_least_one_widget(path):
+    nb = read(path)
+    widget_cells = [c for c in code_cells(nb)
+                    if any(WIDGET_MIME in out.get("data", {}) for out in c.outputs)]
+    assert widget_cells, f"{path.name}: no cell displays a widget (a {WIDGET_MIME} output)"
+
+
+@notebook_param
+def test_at_least_five_checked_text_outputs(path):
+    nb = read(path)
+    checked = [c for c in code_cells(nb) if has_checked_text(c)]
+    assert len(checked) >= MIN_CHECKED_TEXT, (
+        f"{path.name}: {len(checked)} cells have a text output that nbval checks, "
+        f"at least {MIN_CHECKED_TEXT} needed")
+
+
+# --- figures of the notes ----------------------------------------------------------
+def figure_table(readme_text: str) -> dict[int, str]:
+    """{figure number: notebook stem} from the README section "## Figures of the notes"."""
+    match = re.search(r"^## Figures of the notes\s*$(.*?)(?=^## |\Z)", readme_text,
+                      flags=re.M | re.S)
+    if match is None:
+        raise AssertionError("README.md has no section '## Figures of the notes' with the table "
+                             "| figure | notebook | that says which notebook redraws each figure")
+    table = {}
+    for line in match.group(1).splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) < 2 or not cells[0].isdigit():
+            continue
+        stem = re.search(r"\d\d_[A-Za-z0-9_]+", cells[1])
+        if stem is None:
+            raise AssertionError(f"README figure table: cannot read a notebook name in {line!r}")
+        table[int(cells[0])] = stem.group(0)
+    if not table:
+        raise AssertionError("README.md's section '## Figures of the notes' has no rows like "
+                             "'| 6 | 01_feedforward |'")
+    return table
+
+
+def test_figure_table_lists_every_figure():
+    table = figure_table(README.read_text(encoding="utf-8"))
+    assert sorted(table) == list(range(1, N_FIGURES + 1)), \
+        f"README figure table lists figures {sorted(table)}, expected 1..{N_FIGURES}"
+
+
+def test_figure_table_parser():
+    text = ("# x\n\n## Figures of the notes\n\nprose\n\n| figure | notebook |\n|---|---|\n"
+            "| 6 | 01_feedforward |\n| 12 | [`06_convnets`](notebooks/06_convnets.ipynb) |\n\n## Next\n"
+            "| 7 | 99_elsewhere |\n")
+    assert figure_table(text) == {6: "01_feedforward", 12: "06_convnets"}
+    with pytest.raises(AssertionError, match="no section"):
+        figure_table("# README without the table\n")
+
+
+@pytest.mark.parametrize("number", range(1, N_FIGURES + 1), ids=lambda n: f"figure-{n}")
+def test_figure_is_reproduced(number):
+    table = figure_table(README.read_text(encoding="utf-8"))
+    assert number in table, f"README figure table has no row for figure {number}"
+    path = ROOT / "notebooks" / f"{table[number]}.ipynb"
+    assert path.exists(), (f"figure {number}: README names notebook {table[number]}, "
+                           f"but {path.relative_to(ROOT)} does not exist yet")
+    nb = read(path)
+    tagged = [c for c in code_cells(nb) if f"figure-{number}" in tags(c)]
+    assert tagged, f"figure {number}: no code cell tagged 'figure-{number}' in {path.name}"
+    assert any("image/png" in out.get("data", {}) for c in tagged for out in c.outputs), \
+        f"figure {number}: the cell tagged 'figure-{number}' in {path.name} has no image/png output"
