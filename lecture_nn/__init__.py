@@ -6,6 +6,9 @@ shape (n_{l-1}, n_l). See the README's notation table.
 """
 from .activations import ReLU, Sigmoid, Tanh, Identity, get_activation
 from .layers import Layer, Linear, Sequential, mlp
+from .flatten import Flatten
+from .pooling import MaxPool2D, AvgPool2D
+from .residual import Residual
 from .losses import (hinge, logistic, squared, sigmoid_cross_entropy,
                      softmax_cross_entropy, softmax, get_loss)
 from .penalties import l1_penalty, l2_penalty

@@ -1,0 +1,149 @@
+"""Residual blocks (notes §5.3, Fig. 14): a layer's input joined directly to a deeper layer.
+
+A residual block wraps any layer or ``Sequential`` F and outputs
+
+    out = P(a) + F(a)                   (default, ``activation=None``)
+    out = f(P(a) + F(a))                (``activation="relu"`` etc.)
+
+where P is the identity when F keeps the shape, and a learned projection
+(a ``Linear`` layer, or a 1×1 convolution for images) when it does not.
+
+Why the default is a + F(a) with nothing applied after the sum: the flow
+graph then has two paths from a to the output, and backpropagation adds
+their gradients,
+
+    ∂ℓ/∂a = ∂ℓ/∂out + J_F(a)ᵀ ∂ℓ/∂out,
+
+so the skip path hands ∂ℓ/∂out to the block's input *unchanged*. Stacking
+blocks keeps an unobstructed identity path from the loss to the first layer,
+which is what lets very deep networks train (He et al., "Identity mappings in
+deep residual networks", 2016). With f(a + F(a)) (the original ResNet of
+2015) every block multiplies the skip gradient by f'(·), e.g. zeroes it where
+a ReLU is off; that variant is available through ``activation``.
+"""
+from __future__ import annotations
+
+from .layers import Layer, Linear
+
+
+class Residual(Layer):
+    """out = P(a) + F(a), or f(P(a) + F(a)) with an ``activation``.
+
+    Parameters
+    ----------
+    block : Layer
+        F, any layer or ``Sequential`` (dense or convolutional).
+    projection : Layer, optional
+        P for when F changes the shape of its input (e.g. ``Linear(n_in, n_out)``
+        or a 1×1 ``Conv2D``); see :func:`projection_for`. Default: identity.
+    activation : str or Layer, optional
+        f applied after the sum; default none (see the module docstring for why).
+
+    Shapes: F(a) and P(a) must have the same shape; that is the output shape.
+    Parameters are named ``"block.<name>"`` and ``"projection.<name>"``.
+
+    Backward: with δ = ∂ℓ/∂(P(a) + F(a)), returns
+    ∂ℓ/∂a = (backward of F)(δ) + (backward of P)(δ) — the skip path's δ
+    itself when P is the identity.
+    """
+
+    def __init__(self, block: Layer, projection: Layer | None = None, activation=None):
+        super().__init__()
+        for name, layer in (("block", block), ("projection", projection)):
+            if layer is not None and not isinstance(layer, Layer):
+                raise TypeError(f"Residual {name} must be a Layer (e.g. a Sequential), "
+                                f"got {type(layer).__name__}")
+        if activation is not None and not isinstance(activation, Layer):
+            from .activations import get_activation
+            activation = get_activation(activation)
+        self.block, self.projection, self.activation = block, projection, activation
+
+    def _parts(self):
+        return [(name, layer) for name, layer in (("block", self.block),
+                                                  ("projection", self.projection))
+                if layer is not None]
+
+    @property
+    def params(self):
+        return {f"{name}.{k}": v for name, layer in self._parts() for k, v in layer.params.items()}
+
+    @params.setter
+    def params(self, value):
+        if value:
+            raise AttributeError("set parameters on the block or the projection of a Residual")
+
+    @property
+    def grads(self):
+        return {f"{name}.{k}": v for name, layer in self._parts() for k, v in layer.grads.items()}
+
+    @grads.setter
+    def grads(self, value):
+        if value:
+            raise AttributeError("gradients belong to the block or the projection of a Residual")
+
+    def train(self, mode: bool = True):
+        self.training = bool(mode)
+        for layer in (getattr(self, "block", None), getattr(self, "projection", None),
+                      getattr(self, "activation", None)):
+            if layer is not None:
+                layer.train(mode)
+        return self
+
+    def zero_grad(self):
+        for _, layer in self._parts():
+            layer.zero_grad()
+
+    def forward(self, a):
+        a = self._check_input(a)
+        branch = self.block.forward(a)
+        skip = a if self.projection is None else self.projection.forward(a)
+        if branch.shape != skip.shape:
+            hint = ("pass projection=projection_for(...) to map the input to the block's output "
+                    "shape" if self.projection is None else "fix the projection's sizes")
+            raise ValueError(f"Residual: the block maps input {a.shape} to {branch.shape} but the "
+                             f"skip path gives {skip.shape}; {hint}")
+        self._out_shape = branch.shape
+        total = skip + branch
+        return total if self.activation is None else self.activation.forward(total)
+
+    def backward(self, grad_out):
+        out_shape = self._cached("_out_shape")
+        delta = self._check_grad(grad_out, out_shape)
+        if self.activation is not None:
+            delta = self.activation.backward(delta)
+        grad_block = self.block.backward(delta)
+        grad_skip = delta if self.projection is None else self.projection.backward(delta)
+        return grad_skip + grad_block
+
+    def __repr__(self):
+        inner = repr(self.block).replace("\n", "\n  ")
+        extra = "" if self.projection is None else f", projection={self.projection!r}"
+        if self.activation is not None:
+            extra += f", activation={self.activation!r}"
+        return f"Residual(\n  {inner}{extra}\n)"
+
+
+def projection_for(in_shape, out_shape, rng=None) -> Layer | None:
+    """The skip-path projection P for a block mapping one example of ``in_shape`` to ``out_shape``.
+
+    * equal shapes → ``None`` (identity skip, nothing to learn);
+    * vectors (d_in,) → (d_out,) → ``Linear(d_in, d_out)``;
+    * images (C_in, H, W) → (C_out, H', W') → a 1×1 ``Conv2D(C_in, C_out, 1, stride=H // H')``,
+      which mixes channels pixel by pixel and subsamples like the block does.
+    """
+    in_shape, out_shape = tuple(in_shape), tuple(out_shape)
+    if in_shape == out_shape:
+        return None
+    if len(in_shape) == 1 and len(out_shape) == 1:
+        return Linear(in_shape[0], out_shape[0], rng=rng)
+    if len(in_shape) == 3 and len(out_shape) == 3:
+        (_, h, w), (_, h_out, w_out) = in_shape, out_shape
+        stride = h // h_out if h_out else 0
+        if h_out < 1 or stride < 1 or (h - 1) // stride + 1 != h_out \
+                or (w - 1) // stride + 1 != w_out:
+            raise ValueError(f"no 1×1 strided convolution maps maps of size {h}×{w} to "
+                             f"{h_out}×{w_out}; use a block that keeps the size or halves it")
+        from .conv import Conv2D
+        return Conv2D(in_shape[0], out_shape[0], 1, stride=stride, rng=rng)
+    raise ValueError(f"projection_for expects two vector shapes (d,) or two image shapes "
+                     f"(C, H, W) of one example, got {in_shape} and {out_shape}")

@@ -1,0 +1,158 @@
+"""Conv2D: the layer contract, gradients, dtypes, chunking, errors (and PyTorch as an oracle)."""
+import numpy as np
+import pytest
+
+from lecture_nn import Sequential, ReLU
+from lecture_nn.conv import Conv2D, conv2d_loop
+from lecture_nn.gradcheck import check_layer_gradients, worst
+
+
+def make_layer(rng, C=2, O=3, k=3, stride=1, padding=0, **kwargs):
+    layer = Conv2D(C, O, k, stride=stride, padding=padding, rng=rng, **kwargs)
+    layer.params["b"][:] = rng.standard_normal(O)
+    return layer
+
+
+@pytest.mark.parametrize("stride,padding,k", [(1, 0, 3), (2, 1, 3), (3, 2, 2), (1, 1, 1), (2, 0, 4)])
+def test_gradients_match_finite_differences(stride, padding, k):
+    rng = np.random.default_rng(stride * 10 + padding)
+    layer = make_layer(rng, k=k, stride=stride, padding=padding)
+    x = rng.standard_normal((2, 2, 7, 6))
+    errors = check_layer_gradients(layer, x, rng=rng)
+    assert set(errors) == {"input", "W", "b"}
+    assert worst(errors) <= 1e-7, errors
+
+
+@pytest.mark.parametrize("stride", [1, 2])
+def test_gradients_through_the_chunked_path(stride):
+    rng = np.random.default_rng(5)
+    layer = make_layer(rng, stride=stride, padding=1, max_patch_bytes=1)   # one image per chunk
+    assert worst(check_layer_gradients(layer, rng.standard_normal((3, 2, 6, 6)), rng=rng)) <= 1e-7
+
+
+@pytest.mark.parametrize("stride", [1, 2])
+def test_forward_matches_the_loop_and_chunking_changes_nothing(stride):
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((5, 2, 9, 9))
+    Ho = (9 + 2 - 3) // stride + 1
+    g = rng.standard_normal((5, 3, Ho, Ho))
+    layers = [make_layer(np.random.default_rng(0), stride=stride, padding=1, max_patch_bytes=cap)
+              for cap in (2**28, 1, 2 * 18 * Ho * Ho * 8)]
+    outs = [layer.forward(x) for layer in layers]
+    dxs = [layer.backward(g) for layer in layers]
+    np.testing.assert_allclose(outs[0], conv2d_loop(x, layers[0].params["W"], layers[0].params["b"],
+                                                    stride=stride, padding=1), atol=1e-12)
+    for out, dx, layer in zip(outs[1:], dxs[1:], layers[1:]):
+        np.testing.assert_allclose(out, outs[0], atol=1e-12)
+        np.testing.assert_allclose(dx, dxs[0], atol=1e-12)
+        for key in ("W", "b"):
+            np.testing.assert_allclose(layer.grads[key], layers[0].grads[key], atol=1e-12)
+
+
+def test_backward_is_the_adjoint_of_forward():
+    # <conv(x), g> is linear in x, so <forward(x) - b, g> == <x, backward(g)>
+    rng = np.random.default_rng(7)
+    layer = make_layer(rng, stride=2, padding=2, k=4)
+    x = rng.standard_normal((2, 2, 9, 8))
+    out = layer.forward(x) - layer.params["b"][:, None, None]
+    g = rng.standard_normal(out.shape)
+    assert np.sum(out * g) == pytest.approx(np.sum(x * layer.backward(g)), rel=1e-12)
+
+
+def test_float32_input_gives_float32_everywhere():
+    rng = np.random.default_rng(8)
+    layer = Conv2D(1, 4, 5, padding=2, rng=rng, dtype=np.float32)
+    x = rng.standard_normal((3, 1, 12, 12)).astype(np.float32)
+    out = layer.forward(x)
+    assert out.dtype == np.float32 and out.shape == (3, 4, 12, 12)
+    dx = layer.backward(np.ones_like(out))
+    assert dx.dtype == np.float32 and dx.shape == x.shape
+    assert layer.grads["W"].dtype == np.float32 and layer.grads["b"].dtype == np.float32
+    np.testing.assert_allclose(layer.grads["b"], np.full(4, 3 * 144))
+
+
+def test_float64_layer_keeps_float32_input_dtype():
+    rng = np.random.default_rng(9)
+    layer = Conv2D(2, 2, 3, rng=rng)
+    out = layer.forward(rng.standard_normal((1, 2, 5, 5)).astype(np.float32))
+    assert out.dtype == np.float32
+    layer.backward(np.ones_like(out))
+    assert layer.grads["W"].dtype == np.float64   # gradients match the parameters
+
+
+def test_he_initialisation_and_reproducibility():
+    W1 = Conv2D(16, 32, 3, rng=np.random.default_rng(0)).params["W"]
+    W2 = Conv2D(16, 32, 3, rng=np.random.default_rng(0)).params["W"]
+    np.testing.assert_array_equal(W1, W2)
+    assert W1.shape == (32, 16, 3, 3)
+    assert W1.std() == pytest.approx(np.sqrt(2 / (16 * 9)), rel=0.05)
+    layer = Conv2D(16, 32, 3, rng=np.random.default_rng(0))
+    assert layer.n_params() == 32 * 16 * 9 + 32
+    np.testing.assert_array_equal(layer.params["b"], 0)
+
+
+def test_buffers_are_reused_and_results_not_overwritten():
+    rng = np.random.default_rng(10)
+    layer = make_layer(rng, padding=1)
+    x1, x2 = rng.standard_normal((2, 2, 6, 6)), rng.standard_normal((2, 2, 6, 6))
+    g = rng.standard_normal((2, 3, 6, 6))
+    out1 = layer.forward(x1)
+    dx1 = layer.backward(g)
+    saved = out1.copy(), dx1.copy()
+    buffers = {name: id(buf) for name, buf in layer._buffers.items()}
+    layer.forward(x2)
+    layer.backward(g)
+    assert {name: id(buf) for name, buf in layer._buffers.items()} == buffers
+    np.testing.assert_array_equal(out1, saved[0])     # returned arrays belong to the caller
+    np.testing.assert_array_equal(dx1, saved[1])
+
+
+def test_works_inside_sequential():
+    rng = np.random.default_rng(11)
+    model = Sequential(Conv2D(1, 2, 3, rng=rng, padding=1), ReLU(), Conv2D(2, 1, 3, rng=rng))
+    x = rng.standard_normal((2, 1, 6, 6)) + 0.1
+    assert model.forward(x).shape == (2, 1, 4, 4)
+    assert sorted(model.params) == ["0.W", "0.b", "2.W", "2.b"]
+
+
+def test_clear_errors():
+    rng = np.random.default_rng(12)
+    with pytest.raises(ValueError, match="stride"):
+        Conv2D(1, 1, 3, stride=0, rng=rng)
+    with pytest.raises(ValueError, match="padding"):
+        Conv2D(1, 1, 3, padding=-1, rng=rng)
+    with pytest.raises(ValueError, match="kernel_size"):
+        Conv2D(1, 1, 0, rng=rng)
+    layer = Conv2D(3, 2, 5, rng=rng)
+    with pytest.raises(ValueError, match=r"expected input of shape \(N, 3, H, W\)"):
+        layer.forward(np.ones((1, 2, 8, 8)))
+    with pytest.raises(ValueError, match="larger than the input"):
+        layer.forward(np.ones((1, 3, 4, 8)))
+    with pytest.raises(ValueError, match="4-D"):
+        layer.forward(np.ones((3, 8, 8)))
+    with pytest.raises(RuntimeError, match="before forward"):
+        Conv2D(1, 1, 3, rng=rng).backward(np.ones((1, 1, 2, 2)))
+    out = layer.forward(np.ones((1, 3, 8, 8)))
+    with pytest.raises(ValueError, match="grad_out of shape"):
+        layer.backward(np.ones((1, 2, 3, 3)))
+    assert out.shape == (1, 2, 4, 4)
+
+
+def test_agrees_with_pytorch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(13)
+    for stride, padding in [(1, 0), (2, 1), (1, 2)]:
+        layer = make_layer(rng, C=3, O=4, k=3, stride=stride, padding=padding)
+        x = rng.standard_normal((2, 3, 9, 8))
+        out = layer.forward(x)
+        g = rng.standard_normal(out.shape)
+        dx = layer.backward(g)
+        xt = torch.tensor(x, requires_grad=True)
+        Wt = torch.tensor(layer.params["W"], requires_grad=True)
+        bt = torch.tensor(layer.params["b"], requires_grad=True)
+        outt = torch.nn.functional.conv2d(xt, Wt, bt, stride=stride, padding=padding)
+        outt.backward(torch.tensor(g))
+        np.testing.assert_allclose(out, outt.detach().numpy(), atol=1e-12)
+        np.testing.assert_allclose(dx, xt.grad.numpy(), atol=1e-12)
+        np.testing.assert_allclose(layer.grads["W"], Wt.grad.numpy(), atol=1e-12)
+        np.testing.assert_allclose(layer.grads["b"], bt.grad.numpy(), atol=1e-12)

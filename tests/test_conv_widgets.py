@@ -1,0 +1,82 @@
+"""Notebook 05's widgets, image helpers, drawing and exercise checkers."""
+import matplotlib
+import numpy as np
+import pytest
+
+from lecture_nn.conv import conv_matrix, fft_crossover
+from lecture_nn.conv.images import FILTERS, sample_photo
+from lecture_nn.exercises.convolution import (EXERCISE_KERNEL, check_conv_matrix, check_crossover,
+                                              check_weight_count)
+from lecture_nn.widgets.convolution import (filter_editor, format_kernel, parse_kernel,
+                                            patch_explorer, patch_geometry)
+
+
+def test_sample_photo_is_grey_in_unit_range():
+    photo = sample_photo()
+    assert photo.shape == (600, 512) and photo.dtype == np.float64
+    assert 0 <= photo.min() < photo.max() <= 1
+    assert sample_photo(step=2).shape == (300, 256)
+
+
+def test_edge_filters_remove_flat_regions():
+    for name in ("edge detect", "strong edge detect"):
+        assert FILTERS[name].sum() == 0
+    assert FILTERS["sharpen"].sum() == 1
+
+
+def test_parse_and_format_kernel_round_trip():
+    kernel = FILTERS["strong edge detect"]
+    np.testing.assert_array_equal(parse_kernel(format_kernel(kernel)), kernel)
+    with pytest.raises(ValueError, match="square"):
+        parse_kernel("1 2; 3 4")
+    with pytest.raises(ValueError, match="numbers"):
+        parse_kernel("1 a 2; 1 2 3; 1 2 3")
+
+
+def test_filter_editor_reacts_to_presets_and_typed_kernels():
+    explorer = filter_editor()
+    assert explorer.state["error"] is None
+    assert explorer.state["filtered"].shape == explorer.state["image"].shape
+    first_figure = explorer.figure
+    explorer.controls["preset"].value = "edge detect"
+    assert explorer.controls["kernel_text"].value == format_kernel(FILTERS["edge detect"])
+    assert explorer.state["kernel_sum"] == 0
+    assert explorer.figure is not first_figure
+    assert "sum to 0" in explorer.text
+    explorer.controls["kernel_text"].value = "1 2; 3 4"
+    assert explorer.state["error"] is not None and "square" in explorer.text
+    explorer.controls["kernel_text"].value = "0 0 0; 0 1 0; 0 0 0"
+    np.testing.assert_allclose(explorer.state["filtered"], explorer.state["image"])
+    matplotlib.pyplot.close("all")
+
+
+def test_patch_explorer_counts_follow_the_sliders():
+    explorer = patch_explorer()
+    assert explorer.state["output"] == (6, 6)
+    assert explorer.state["locally_connected"] == 576 and explorer.state["shared"] == 16
+    explorer.controls["stride"].value = 1
+    assert explorer.state["output"] == (11, 11)
+    assert "1,936" in explorer.text
+    explorer.controls["kernel_size"].value = 9
+    explorer.controls["input_size"].value = 4
+    assert explorer.state["error"] is not None and "larger than the input" in explorer.text
+    explorer.controls["padding"].value = 3
+    assert explorer.state["output"] == (2, 2)
+    matplotlib.pyplot.close("all")
+
+
+def test_patch_geometry_fully_connected_count():
+    assert patch_geometry(14, 4, 2)["fully_connected"] == 196 * 36
+
+
+def test_exercise_checkers(capsys):
+    assert check_conv_matrix(conv_matrix((5, 5), EXERCISE_KERNEL))
+    assert not check_conv_matrix(np.zeros((16, 25)))
+    with pytest.raises(ValueError, match=r"\(16, 25\)"):
+        check_conv_matrix(np.zeros((25, 16)))
+    assert check_weight_count(252 * 252 * 25)
+    assert not check_weight_count(256 * 256 * 25)
+    assert check_crossover(fft_crossover(1024))
+    assert not check_crossover(3)
+    out = capsys.readouterr().out
+    assert "correct" in out and "not yet" in out

@@ -1,0 +1,98 @@
+"""Convnets from the package's parts (notebook 06): gradients end to end, the widget, checkers, figures."""
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from lecture_nn.activations import ReLU
+from lecture_nn.architecture_diagrams import draw_convnet, draw_pooling_example
+from lecture_nn.conv import Conv2D
+from lecture_nn.flatten import Flatten
+from lecture_nn.gradcheck import check_model_gradients
+from lecture_nn.layers import Linear, Sequential
+from lecture_nn.pooling import AvgPool2D, MaxPool2D
+
+
+def small_convnet(rng, pool=MaxPool2D):
+    return Sequential(Conv2D(1, 2, 3, rng=rng), pool(2), ReLU(), Conv2D(2, 3, 2, rng=rng),
+                      ReLU(), Flatten(), Linear(3 * 2 * 2, 4, rng=rng))
+
+
+@pytest.mark.parametrize("pool", [MaxPool2D, AvgPool2D])
+def test_convnet_gradients_end_to_end(pool):
+    rng = np.random.default_rng(0)
+    model = small_convnet(rng, pool)
+    X, y = rng.standard_normal((3, 1, 8, 8)), np.array([0, 3, 1])
+    errors = check_model_gradients(model, "softmax_cross_entropy", X, y)
+    assert set(errors) == {"0.W", "0.b", "3.W", "3.b", "6.W", "6.b"}
+    assert max(errors.values()) < 1e-7
+
+
+def test_convnet_learns_a_tiny_task():
+    from lecture_nn.training import accuracy, fit
+
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((40, 1, 8, 8)) * 0.1
+    y = rng.integers(0, 2, 40)
+    X[y == 1, 0, 2:6, 4] += 1.0  # class 1 has a vertical bar
+    model = Sequential(Conv2D(1, 2, 3, rng=rng), MaxPool2D(2), ReLU(), Flatten(), Linear(18, 2, rng=rng))
+    fit(model, X, y, epochs=30, batch_size=8, lr=0.1, rng=rng, progress=False)
+    assert accuracy(model, X, y) == 1.0
+
+
+def test_max_and_relu_commute():
+    x = np.random.default_rng(2).standard_normal((2, 3, 6, 6))
+    np.testing.assert_array_equal(MaxPool2D(2).forward(ReLU().forward(x)),
+                                  ReLU().forward(MaxPool2D(2).forward(x)))
+
+
+def test_feature_map_widget_recomputes_on_change():
+    from lecture_nn.widgets.convnets import feature_map_explorer
+
+    rng = np.random.default_rng(3)
+    model = small_convnet(rng)
+    images, labels = rng.standard_normal((5, 1, 8, 8)), np.arange(5) % 4
+    explorer = feature_map_explorer(model, images, labels)
+    options = explorer.controls["layer"].options
+    assert list(dict(options).values()) == [0, 1, 2, 3, 4]  # only layers with feature maps
+    first_state, first_figure = explorer.state, explorer.figure
+    assert first_state["maps"].shape == (2, 6, 6)
+    explorer.controls["layer"].value = 3
+    assert explorer.state["maps"].shape == (3, 2, 2)
+    assert explorer.figure is not first_figure
+    explorer.controls["index"].value = 4
+    assert explorer.state["label"] == 0
+    assert "3 feature maps of 2×2" in explorer.text
+    with pytest.raises(ValueError, match="one entry per image"):
+        feature_map_explorer(model, images, labels[:3])
+    with pytest.raises(TypeError, match="Sequential"):
+        feature_map_explorer(Conv2D(1, 2, 3, rng=rng), images, labels)
+    plt.close("all")
+
+
+def test_convnet_exercise_checkers(capsys):
+    from lecture_nn.exercises import convnets as ex
+
+    assert ex.check_unpooled_parameters(3 * 25 + 3 + 3 * 24 * 24 * 10 + 10)
+    assert not ex.check_unpooled_parameters(4408)
+    assert ex.check_output_shape((16, 5, 5)) and not ex.check_output_shape((16, 6, 6))
+    by_hand = np.zeros((4, 6))
+    by_hand[0, 1], by_hand[1, 2], by_hand[1, 4] = 1.0, -2.0, 3.0   # top windows (tie 6, 6: first)
+    by_hand[2, 1], by_hand[3, 2], by_hand[3, 4] = 0.5, 4.0, -1.0
+    assert ex.check_pool_backward(by_hand)
+    by_hand[1, 4], by_hand[1, 5] = 0.0, 3.0  # the tie sent to the second 6
+    assert not ex.check_pool_backward(by_hand)
+    assert "not yet" in capsys.readouterr().out
+    assert ex.fig12_network().n_params() == 4408
+
+
+def test_figure_12_and_13_drawings():
+    ax = draw_convnet([("input", (1, 28, 28)), ("conv", (3, 24, 24)), ("fc", (10,))])
+    labels = " ".join(t.get_text() for t in ax.texts)
+    assert "3×24×24" in labels and "10 units" in labels
+    with pytest.raises(ValueError, match="shape"):
+        draw_convnet([("bad", (2, 3))])
+    fig = draw_pooling_example(np.arange(16.0).reshape(4, 4), np.ones((2, 2)))
+    assert len(fig.axes) == 8
+    max_grad_texts = [t.get_text() for t in fig.axes[3].texts]
+    assert max_grad_texts.count("1") == 4 and max_grad_texts.count("0") == 12
+    plt.close("all")
