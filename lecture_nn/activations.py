@@ -79,6 +79,7 @@ class ReLU(Activation):
     """f(z) = max(0, z), with f'(0) = 0."""
 
     f = staticmethod(relu)
+    f_prime = staticmethod(relu_prime)
 
     def backward(self, grad_out):
         z = self._cached("_z")

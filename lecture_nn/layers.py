@@ -92,6 +92,10 @@ class Linear(Layer):
     Backward (eq. 5 of the procedure, for a batch): ∂ℓ/∂W = aᵀ δ,
     ∂ℓ/∂b = Σ_rows δ, and ∂ℓ/∂a = δ Wᵀ.
 
+    ``needs_input_grad`` (default True): set it to False on the first layer of a
+    network when nothing needs ∂ℓ/∂a of the data (plain training): backward then
+    skips the product δ Wᵀ — a third of the layer's work — and returns None.
+
     Examples
     --------
     >>> import numpy as np
@@ -112,6 +116,7 @@ class Linear(Layer):
                         fan_out=self.n_out, dtype=dtype)
         self.params = {"W": np.asarray(W, dtype=dtype), "b": np.zeros(self.n_out, dtype=dtype)}
         self.zero_grad()
+        self.needs_input_grad = True
         self._a = None
 
     def forward(self, a):
@@ -127,6 +132,8 @@ class Linear(Layer):
         delta = self._check_grad(delta, (a.shape[0], self.n_out))
         self.grads["W"] = a.T @ delta
         self.grads["b"] = delta.sum(axis=0)
+        if not self.needs_input_grad:
+            return None
         return delta @ self.params["W"].T
 
     def __repr__(self):
