@@ -9,6 +9,7 @@ from .layers import Layer, Linear, Sequential, mlp
 from .flatten import Flatten
 from .pooling import MaxPool2D, AvgPool2D
 from .residual import Residual
+from .dropout import Dropout
 from .losses import (hinge, logistic, squared, sigmoid_cross_entropy,
                      softmax_cross_entropy, softmax, get_loss)
 from .penalties import l1_penalty, l2_penalty

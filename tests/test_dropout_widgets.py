@@ -1,0 +1,64 @@
+"""Notebook 04's widget, the dropout network builder and the exercise checkers."""
+import numpy as np
+import pytest
+
+import lecture_nn as nn
+from lecture_nn.dropout import Dropout, dropout_mlp
+from lecture_nn.exercises.dropout import (FGSM_EXAMPLE, VARIANCE_EXAMPLE, check_dropout_variance,
+                                          check_fgsm_linear_change, dropout_output_variance)
+from lecture_nn.widgets import dropout as dropout_widget
+
+
+def test_dropout_mlp_layout_and_p_zero_is_the_plain_mlp():
+    net = dropout_mlp([4, 5, 6, 2], "relu", p=0.3, rng=np.random.default_rng(0))
+    kinds = [type(layer).__name__ for layer in net.layers]
+    assert kinds == ["Linear", "ReLU", "Dropout", "Linear", "ReLU", "Dropout", "Linear"]
+    plain = dropout_mlp([4, 5, 2], p=0.0, rng=np.random.default_rng(1))
+    reference = nn.mlp([4, 5, 2], "relu", rng=np.random.default_rng(1))
+    assert not any(isinstance(layer, Dropout) for layer in plain.layers)
+    for key in reference.params:
+        np.testing.assert_array_equal(plain.params[key], reference.params[key])
+
+
+def test_dropout_explorer_reacts_to_the_slider(monkeypatch):
+    calls = []
+
+    class FakeResult:
+        def __init__(self, p):
+            self.train_accuracy, self.test_accuracy = 1.0, 0.8 + p / 10
+            self.history = {"loss": [1.0, 0.5], "accuracy": [0.5, 1.0],
+                            "val_loss": [1.0, 0.7 - p / 10], "val_accuracy": [0.5, self.test_accuracy]}
+
+    def fake_run(p):
+        calls.append(p)
+        return FakeResult(p)
+
+    # the real runs train for seconds each; the widget logic is what is under test here
+    monkeypatch.setattr(dropout_widget, "dropout_run", fake_run)
+    explorer = dropout_widget.dropout_explorer()
+    assert explorer.state["with"]["gap"] == pytest.approx(1.0 - 0.85)
+    first_text, first_figure = explorer.text, explorer.figure
+    explorer.controls["p"].value = 0.2
+    assert calls[-2:] == [0.2, 0.0]
+    assert explorer.state["with"]["test"] == pytest.approx(0.8 + 0.02)
+    assert explorer.text != first_text and explorer.figure is not first_figure
+
+
+def test_dropout_run_is_cached_and_regularises():
+    plain, again = dropout_widget.dropout_run(0.0), dropout_widget.dropout_run(0.0)
+    assert plain is again
+    dropped = dropout_widget.dropout_run(0.5)
+    assert len(dropped.history["val_loss"]) == 40
+    assert min(dropped.history["val_loss"]) < min(plain.history["val_loss"])
+    assert dropped.history["val_loss"][-1] < plain.history["val_loss"][-1]
+
+
+def test_dropout_variance_by_enumeration_matches_the_formula(capsys):
+    ex = VARIANCE_EXAMPLE
+    formula = ex["p"] * (1 - ex["p"]) * np.sum((ex["x"] * ex["w"]) ** 2)
+    assert np.isclose(dropout_output_variance(ex["x"], ex["w"], ex["p"]), formula)
+    assert check_dropout_variance(formula)
+    assert not check_dropout_variance(2 * formula)
+    assert check_fgsm_linear_change(FGSM_EXAMPLE["epsilon"] * 3.75)
+    assert not check_fgsm_linear_change(0.0)
+    assert capsys.readouterr().out.count("correct.") == 2
