@@ -97,13 +97,14 @@ def checked_text(nb) -> list[tuple[int, str]]:
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code" or set(cell.metadata.get("tags", [])) & UNCHECKED_TAGS:
             continue
-        for out in cell.outputs:
-            if out.output_type == "stream":
-                text = out.text
-            elif out.output_type in ("execute_result", "display_data"):
-                text = out.get("data", {}).get("text/plain", "")
-            else:
-                text = f"{out.output_type}: {out.get('ename', '')}"
+        # a cell's printed text may arrive in several stream messages, split wherever the
+        # kernel happened to flush; like nbval, compare it joined
+        printed = "".join(out.text for out in cell.outputs if out.output_type == "stream")
+        others = [out.get("data", {}).get("text/plain", "")
+                  if out.output_type in ("execute_result", "display_data")
+                  else f"{out.output_type}: {out.get('ename', '')}"
+                  for out in cell.outputs if out.output_type != "stream"]
+        for text in ([printed] if printed else []) + others:
             for pattern, replacement in sanitizers:
                 text = pattern.sub(replacement, text)
             texts.append((i, text))
