@@ -8,6 +8,8 @@ PY     := $(VENV)/bin/python
 PIN_HASH := $(shell $(PYTHON) -c "import hashlib; print(hashlib.sha256(open('requirements.lock','rb').read() + open('pyproject.toml','rb').read()).hexdigest()[:16])")
 STAMP  := $(VENV)/.installed-$(PIN_HASH)
 PORT   ?= 8888
+# Jupyter refuses to run as root (containers, CI) unless told to.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # Tests and notebook runs use one BLAS thread: pytest, the notebook kernel and BLAS's own threads
 # otherwise fight over few cores (seen here: a 1 s training cell took 50 s on a loaded 2-core machine).
 ONE_THREAD := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
@@ -37,7 +39,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 lab: $(STAMP)
 	@echo "Open http://127.0.0.1:$(PORT)/lab (the token is printed below)"
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 --port=$(PORT) --no-browser
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 --port=$(PORT) --no-browser $(ALLOW_ROOT)
 
 test: $(STAMP)
 	$(ONE_THREAD) $(PY) -m pytest
