@@ -25,7 +25,7 @@ help:
 
 setup: $(STAMP)
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP):
 	@$(PYTHON) -c "import sys; sys.exit(0 if sys.version_info >= (3, 11) else 'lecture-nn needs Python 3.11 or newer, found ' + sys.version.split()[0])"
 	@# A venv whose interpreter no longer runs (moved folder, removed Python) is stale: rebuild it.
 	@if [ -d $(VENV) ] && ! $(PY) -c "" 2>/dev/null; then echo "rebuilding stale $(VENV)"; rm -rf $(VENV); fi
