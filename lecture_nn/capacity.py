@@ -5,7 +5,7 @@ import numpy as np
 
 from ._validation import positive_int
 from .layers import mlp
-from .representations import make_three_stripes
+from .data import make_three_stripes
 from .training import accuracy, fit
 
 
@@ -13,7 +13,7 @@ def fit_hidden_units(hidden: int, noise: float = 0.7, seed: int = 0, *, n_train:
                      n_test: int = 600, epochs: int = 400, lr: float = 0.05):
     """Train a [2, hidden, 2] ReLU network on a small noisy three-stripe training set.
 
-    The data come from :func:`lecture_nn.representations.make_three_stripes`
+    The data come from :func:`lecture_nn.data.make_three_stripes`
     (labels 0 for the middle stripe, 1 for the outer ones) with generator seed
     ``seed``; the network is initialised from ``seed + 1`` so that the data stay
     the same when ``hidden`` changes. Full-batch-like SGD (batch 10, momentum 0.9)

@@ -94,6 +94,23 @@ def make_blobs(n: int = 200, centers=((-1.0, -1.0), (1.0, 1.0)), std: float = 0.
     return X, y.astype(np.int64)
 
 
+def make_three_stripes(n: int = 36, noise: float = 0.2, rng=None):
+    """Three vertical stripes at x₁ = −1.5, 0, 1.5: the outer ones +1, the middle one −1.
+
+    No line separates them (the −1 stripe lies between the +1 stripes), yet two
+    ReLU units whose hyperplanes run between the stripes do (Fig. 6). ``noise`` is
+    the standard deviation of x₁ around each stripe's centre; x₂ is uniform in [−1, 1].
+    Returns X (n, 2) and labels y ∈ {−1, +1} (floats).
+    """
+    n, rng = positive_int(n, "n", minimum=3), check_rng(rng)
+    noise = _noise(noise)
+    stripe = np.arange(n) % 3
+    centres = np.array([-1.5, 0.0, 1.5])
+    X = np.column_stack([centres[stripe] + noise * rng.standard_normal(n), rng.uniform(-1, 1, n)])
+    y = np.where(stripe == 1, -1.0, 1.0)
+    return X, y
+
+
 TOY_SETS = {"xor": make_xor, "circles": make_circles, "moons": make_moons,
             "spirals": make_spirals, "blobs": make_blobs}
 

@@ -1,8 +1,12 @@
-"""Diagrams drawn from code: one unit j of layer l and its inputs from layer l − 1 (Fig. 7)."""
+"""Diagrams drawn from code: one unit and its inputs (Fig. 7), a convnet's stages (Fig. 12),
+max pooling on numbers (Fig. 13) and skip connections (Fig. 14).
+
+The layered networks of Figs. 2–4 are :func:`lecture_nn.plotting.draw_network`."""
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.patches import FancyArrowPatch, Rectangle
 
 from ._validation import positive_int
 
@@ -44,3 +48,150 @@ def draw_layer_connection(n_prev: int = 4, ax=None):
     ax.set_aspect("equal")
     ax.axis("off")
     return ax
+
+
+def draw_convnet(stages, ax=None, title=None):
+    """Fig. 12: each stage as a stack of feature maps (C slabs of H×W), vectors as a bar.
+
+    Parameters
+    ----------
+    stages : list of (label, shape)
+        ``shape`` of one example: (C, H, W) for feature maps or (n,) for a
+        fully connected layer, e.g. ``[("input", (1, 28, 28)), ("conv", (3, 24, 24)), …]``.
+    ax : matplotlib Axes, optional
+
+    Returns the axes. Map sides are drawn proportional to H and W.
+    """
+    stages = list(stages)
+    if not stages:
+        raise ValueError("stages must list at least one (label, shape) pair")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(2.3 * len(stages), 3.2))
+    biggest = max(max(shape[-2:]) if len(shape) == 3 else 1 for _, shape in stages)
+    x, prev_right = 0.0, None
+    for label, shape in stages:
+        shape = tuple(shape)
+        if len(shape) == 3:
+            c, h, w = shape
+            side_h, side_w = 2.0 * h / biggest, 2.0 * w / biggest
+            shown = min(c, 6)
+            for k in range(shown):
+                ax.add_patch(Rectangle((x + 0.12 * k, 0.12 * k - side_h / 2), side_w, side_h,
+                                       facecolor=plt.cm.Blues(0.25 + 0.5 * k / max(shown, 1)),
+                                       edgecolor="k", lw=0.8))
+            right = x + 0.12 * (shown - 1) + side_w
+            text = f"{c}×{h}×{w}"
+        elif len(shape) == 1:
+            ax.add_patch(Rectangle((x, -1.0), 0.25, 2.0, facecolor="#c7e9c0", edgecolor="k"))
+            right = x + 0.25
+            text = f"{shape[0]} units"
+        else:
+            raise ValueError(f"stage {label!r}: shape must be (C, H, W) or (n,), got {shape}")
+        ax.text((x + right) / 2, -1.35, f"{label}\n{text}", ha="center", va="top", fontsize=9)
+        if prev_right is not None:
+            ax.add_patch(FancyArrowPatch((prev_right + 0.05, 0), (x - 0.08, 0),
+                                         arrowstyle="->", mutation_scale=12, color="0.3"))
+        prev_right, x = right, right + 0.9
+    ax.set_xlim(-0.2, x - 0.5)
+    ax.set_ylim(-2.1, 1.6)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def draw_residual_network(n_blocks: int = 2, layers_per_block: int = 2, ax=None, title=None):
+    """Fig. 14: a chain of layers in which each block's input also jumps ahead to a sum node.
+
+    Every block of ``layers_per_block`` layers computes F(a); a curved arrow
+    carries a past the block to a ⊕ node that outputs a + F(a) — the
+    non-sequential flow graph of notes §5.3. Returns the axes.
+    """
+    n_blocks = positive_int(n_blocks, "n_blocks")
+    layers_per_block = positive_int(layers_per_block, "layers_per_block")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.6 + 1.5 * n_blocks * (layers_per_block + 1), 2.6))
+    x = 0.0
+
+    def node(x, text, colour, width=0.8):
+        ax.add_patch(Rectangle((x - width / 2, -0.35), width, 0.7, facecolor=colour,
+                               edgecolor="k", lw=1.0, zorder=3))
+        ax.text(x, 0, text, ha="center", va="center", fontsize=9, zorder=4)
+
+    def arrow(x0, x1):
+        ax.add_patch(FancyArrowPatch((x0, 0), (x1, 0), arrowstyle="->", mutation_scale=12,
+                                     color="k", zorder=2))
+
+    node(x, "input $x$", "#fdd0a2")
+    layer = 0
+    for _ in range(n_blocks):
+        start = x
+        for _ in range(layers_per_block):
+            layer += 1
+            arrow(x + 0.4, x + 1.1)
+            x += 1.5
+            node(x, f"layer {layer}", "#c6dbef")
+        arrow(x + 0.4, x + 1.05)
+        x += 1.4
+        ax.add_patch(plt.Circle((x, 0), 0.3, facecolor="white", edgecolor="k", zorder=3))
+        ax.text(x, 0, "+", ha="center", va="center", fontsize=14, zorder=4)
+        ax.add_patch(FancyArrowPatch((start + 0.1, 0.35), (x, 0.3), connectionstyle="arc3,rad=-0.35",
+                                     arrowstyle="->", mutation_scale=12, color="#d94801", lw=1.5,
+                                     zorder=2))
+        ax.text((start + x) / 2, 1.1, "skip: identity", ha="center", fontsize=8, color="#d94801")
+        x -= 0.4
+    arrow(x + 0.7, x + 1.3)
+    node(x + 1.75, "output", "#c7e9c0")
+    ax.set_xlim(-0.6, x + 2.3)
+    ax.set_ylim(-0.8, 1.6)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def _number_grid(ax, values, title, highlight=None, window=None, cmap="Blues"):
+    values = np.asarray(values, dtype=float)
+    ax.imshow(values, cmap=cmap, vmin=min(0.0, values.min()), vmax=max(values.max(), 1e-12) * 1.6)
+    for (i, j), v in np.ndenumerate(values):
+        bold = highlight is not None and highlight[i, j]
+        ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=10,
+                fontweight="bold" if bold else "normal", color="#a50f15" if bold else "k")
+    if window:
+        h, w = values.shape
+        for k in range(0, h + 1, window):
+            ax.axhline(k - 0.5, color="k", lw=2)
+        for k in range(0, w + 1, window):
+            ax.axvline(k - 0.5, color="k", lw=2)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title, fontsize=10)
+
+
+def draw_pooling_example(feature_map, grad_out, size: int = 2):
+    """Fig. 13: max and average pooling of one feature map, forward and backward, as number grids.
+
+    Rows: max pooling, average pooling. Columns: the input map with the
+    pooling windows outlined (the maxima in bold red), the pooled output, the
+    upstream gradient, and the gradient that backward sends to the input.
+    Returns the figure.
+    """
+    from .pooling import AvgPool2D, MaxPool2D
+
+    x = np.asarray(feature_map, dtype=float)[None, None]
+    g = np.asarray(grad_out, dtype=float)[None, None]
+    fig, axes = plt.subplots(2, 4, figsize=(11, 5.4))
+    for row, layer in enumerate((MaxPool2D(size), AvgPool2D(size))):
+        out = layer.forward(x)
+        grad_in = layer.backward(g)
+        name = type(layer).__name__
+        winners = grad_in[0, 0] != 0 if row == 0 else None
+        _number_grid(axes[row, 0], x[0, 0], f"input map ({name}({size}))", winners, size)
+        _number_grid(axes[row, 1], out[0, 0], "pooled output", cmap="Greens")
+        _number_grid(axes[row, 2], g[0, 0], "gradient from above", cmap="Oranges")
+        _number_grid(axes[row, 3], grad_in[0, 0], "gradient to the input", winners, size,
+                     cmap="Oranges")
+    fig.tight_layout()
+    return fig

@@ -78,21 +78,3 @@ def is_linearly_separable(X, y) -> bool:
     return separating_hyperplane(X, y) is not None
 
 
-def make_three_stripes(n: int = 36, noise: float = 0.2, rng=None):
-    """Three vertical stripes at x₁ = −1.5, 0, 1.5: the outer ones +1, the middle one −1.
-
-    No line separates them (the −1 stripe lies between the +1 stripes), yet two
-    ReLU units whose hyperplanes run between the stripes do (Fig. 6). ``noise`` is
-    the standard deviation of x₁ around each stripe's centre; x₂ is uniform in [−1, 1].
-    Returns X (n, 2) and labels y ∈ {−1, +1} (floats).
-    """
-    from ._validation import check_rng, positive_int
-
-    n, rng = positive_int(n, "n", minimum=3), check_rng(rng)
-    if not (isinstance(noise, (int, float)) and np.isfinite(noise) and noise >= 0):
-        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
-    stripe = np.arange(n) % 3
-    centres = np.array([-1.5, 0.0, 1.5])
-    X = np.column_stack([centres[stripe] + noise * rng.standard_normal(n), rng.uniform(-1, 1, n)])
-    y = np.where(stripe == 1, -1.0, 1.0)
-    return X, y

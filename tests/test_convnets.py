@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from lecture_nn.activations import ReLU
-from lecture_nn.architecture_diagrams import draw_convnet, draw_pooling_example
+from lecture_nn.diagrams import draw_convnet, draw_pooling_example
 from lecture_nn.conv import Conv2D
 from lecture_nn.flatten import Flatten
 from lecture_nn.gradcheck import check_model_gradients

@@ -12,8 +12,9 @@ from lecture_nn.diagrams import draw_layer_connection
 from lecture_nn.exercises import feedforward as ex
 from lecture_nn.kernels import KernelClassifier, kernel_feature_map, rbf_kernel
 from lecture_nn.one_hidden import hinge_network_loss, hinge_weight_gradient
+from lecture_nn.data import make_three_stripes
 from lecture_nn.representations import (flip_units, hidden_features, is_linearly_separable,
-                                        make_three_stripes, separating_hyperplane)
+                                        separating_hyperplane)
 from lecture_nn.subgradient import is_subgradient
 
 

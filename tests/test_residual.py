@@ -225,7 +225,7 @@ def test_residual_exercise_checkers(capsys):
 
 def test_fig14_drawing():
     import matplotlib.pyplot as plt
-    from lecture_nn.architecture_diagrams import draw_residual_network
+    from lecture_nn.diagrams import draw_residual_network
 
     ax = draw_residual_network(n_blocks=3, layers_per_block=1)
     texts = [t.get_text() for t in ax.texts]

@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..one_hidden import hinge_weight_gradient
-from ..representations import hidden_features, is_linearly_separable, make_three_stripes
+from ..data import make_three_stripes
+from ..representations import hidden_features, is_linearly_separable
 from ._verdict import verdict
 
 # The one-hidden-layer hinge network of exercise 3: d = 2 inputs, m = 3 ReLU units.

@@ -8,7 +8,8 @@ import numpy as np
 from ..approximation import STEP_UNITS, TARGETS, bump_network, get_target, max_error
 from ..capacity import fit_hidden_units
 from ..plotting import plot_decision_boundary, scatter_classes
-from ..representations import flip_units, hidden_features, is_linearly_separable, make_three_stripes
+from ..data import make_three_stripes
+from ..representations import flip_units, hidden_features, is_linearly_separable
 from ..training import predict_labels
 from .explorer import Explorer
 
