@@ -9,6 +9,7 @@ import numpy as np
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
 from ._validation import positive_int
+from .plotting import finish_diagram
 
 
 def draw_layer_connection(n_prev: int = 4, ax=None):
@@ -43,11 +44,7 @@ def draw_layer_connection(n_prev: int = 4, ax=None):
             fontsize=11)
     ax.text(0.12, -0.02, "layer $l-1$", ha="center", va="top", fontsize=10)
     ax.text(target[0], -0.02, "layer $l$", ha="center", va="top", fontsize=10)
-    ax.set_xlim(-0.12, 1.2)
-    ax.set_ylim(-0.1, 1.0)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    return ax
+    return finish_diagram(ax, (-0.12, 1.2), (-0.1, 1.0))
 
 
 def draw_convnet(stages, ax=None, title=None):
@@ -92,13 +89,7 @@ def draw_convnet(stages, ax=None, title=None):
             ax.add_patch(FancyArrowPatch((prev_right + 0.05, 0), (x - 0.08, 0),
                                          arrowstyle="->", mutation_scale=12, color="0.3"))
         prev_right, x = right, right + 0.9
-    ax.set_xlim(-0.2, x - 0.5)
-    ax.set_ylim(-2.1, 1.6)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    if title:
-        ax.set_title(title)
-    return ax
+    return finish_diagram(ax, (-0.2, x - 0.5), (-2.1, 1.6), title, fontsize=None)
 
 
 def draw_residual_network(n_blocks: int = 2, layers_per_block: int = 2, ax=None, title=None):
@@ -143,13 +134,7 @@ def draw_residual_network(n_blocks: int = 2, layers_per_block: int = 2, ax=None,
         x -= 0.4
     arrow(x + 0.7, x + 1.3)
     node(x + 1.75, "output", "#c7e9c0")
-    ax.set_xlim(-0.6, x + 2.3)
-    ax.set_ylim(-0.8, 1.6)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    if title:
-        ax.set_title(title)
-    return ax
+    return finish_diagram(ax, (-0.6, x + 2.3), (-0.8, 1.6), title, fontsize=None)
 
 
 def _number_grid(ax, values, title, highlight=None, window=None, cmap="Blues"):

@@ -140,7 +140,49 @@ class Linear(Layer):
         return f"Linear({self.n_in}, {self.n_out})"
 
 
-class Sequential(Layer):
+class Container(Layer):
+    """A layer built from other layers (``Sequential``, ``Residual``).
+
+    Subclasses name their parts in :meth:`children`; ``params`` and ``grads``
+    then expose every part's arrays as ``"<child name>.<key>"`` (the parts' own
+    arrays, so an in-place update changes the part), and ``train``/``eval``/
+    ``zero_grad`` reach every part.
+    """
+
+    def children(self) -> list[tuple[str, Layer]]:
+        """The parts as (name, layer) pairs."""
+        raise NotImplementedError
+
+    @property
+    def params(self):
+        return {f"{name}.{k}": v for name, layer in self.children() for k, v in layer.params.items()}
+
+    @params.setter
+    def params(self, value):
+        if value:
+            raise AttributeError(f"set parameters on the layers inside a {type(self).__name__}")
+
+    @property
+    def grads(self):
+        return {f"{name}.{k}": v for name, layer in self.children() for k, v in layer.grads.items()}
+
+    @grads.setter
+    def grads(self, value):
+        if value:
+            raise AttributeError(f"gradients belong to the layers inside a {type(self).__name__}")
+
+    def train(self, mode: bool = True):
+        self.training = bool(mode)
+        for _, layer in self.children():
+            layer.train(mode)
+        return self
+
+    def zero_grad(self):
+        for _, layer in self.children():
+            layer.zero_grad()
+
+
+class Sequential(Container):
     """Layers applied one after another: the feedforward network of Fig. 2.
 
     ``params`` and ``grads`` expose every layer's arrays under the names
@@ -156,35 +198,8 @@ class Sequential(Layer):
                                 f"at position {i}")
         self.layers = list(layers)
 
-    @property
-    def params(self):
-        return {f"{i}.{k}": v for i, layer in enumerate(self.layers)
-                for k, v in layer.params.items()}
-
-    @params.setter
-    def params(self, value):
-        if value:
-            raise AttributeError("set parameters on the layers of a Sequential")
-
-    @property
-    def grads(self):
-        return {f"{i}.{k}": v for i, layer in enumerate(self.layers)
-                for k, v in layer.grads.items()}
-
-    @grads.setter
-    def grads(self, value):
-        if value:
-            raise AttributeError("gradients belong to the layers of a Sequential")
-
-    def train(self, mode: bool = True):
-        self.training = bool(mode)
-        for layer in getattr(self, "layers", []):
-            layer.train(mode)
-        return self
-
-    def zero_grad(self):
-        for layer in self.layers:
-            layer.zero_grad()
+    def children(self):
+        return [(str(i), layer) for i, layer in enumerate(self.layers)]
 
     def forward(self, x):
         for layer in self.layers:

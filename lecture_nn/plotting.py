@@ -29,6 +29,18 @@ def scatter_classes(X, y, ax=None, size=18):
     return ax
 
 
+def finish_diagram(ax, xlim, ylim, title=None, fontsize=10):
+    """Last touches shared by every diagram: limits, equal aspect, no axes, optional title
+    (``fontsize=None``: matplotlib's default title size)."""
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title:
+        ax.set_title(title, **({} if fontsize is None else {"fontsize": fontsize}))
+    return ax
+
+
 def grid_for(X, resolution=150, margin=0.5):
     """A (resolution², 2) grid of points covering X, and the two mesh arrays."""
     lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
@@ -90,13 +102,7 @@ def draw_network(layer_sizes, ax=None, layer_names=None, max_units=8, title=None
                             + ["output"])
     for l, name in enumerate(names):
         ax.text(l, -0.15, f"{name}\n({layer_sizes[l]})", ha="center", va="top", fontsize=9)
-    ax.set_xlim(-0.4, n_layers - 0.6)
-    ax.set_ylim(-0.4, 1.12)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    if title:
-        ax.set_title(title, fontsize=10)
-    return ax
+    return finish_diagram(ax, (-0.4, n_layers - 0.6), (-0.4, 1.12), title)
 
 
 def plot_history(history, ax=None, keys=("loss", "val_loss"), title=None):

@@ -23,10 +23,10 @@ a ReLU is off; that variant is available through ``activation``.
 """
 from __future__ import annotations
 
-from .layers import Layer, Linear
+from .layers import Container, Layer, Linear
 
 
-class Residual(Layer):
+class Residual(Container):
     """out = P(a) + F(a), or f(P(a) + F(a)) with an ``activation``.
 
     Parameters
@@ -58,40 +58,10 @@ class Residual(Layer):
             activation = get_activation(activation)
         self.block, self.projection, self.activation = block, projection, activation
 
-    def _parts(self):
-        return [(name, layer) for name, layer in (("block", self.block),
-                                                  ("projection", self.projection))
-                if layer is not None]
-
-    @property
-    def params(self):
-        return {f"{name}.{k}": v for name, layer in self._parts() for k, v in layer.params.items()}
-
-    @params.setter
-    def params(self, value):
-        if value:
-            raise AttributeError("set parameters on the block or the projection of a Residual")
-
-    @property
-    def grads(self):
-        return {f"{name}.{k}": v for name, layer in self._parts() for k, v in layer.grads.items()}
-
-    @grads.setter
-    def grads(self, value):
-        if value:
-            raise AttributeError("gradients belong to the block or the projection of a Residual")
-
-    def train(self, mode: bool = True):
-        self.training = bool(mode)
-        for layer in (getattr(self, "block", None), getattr(self, "projection", None),
-                      getattr(self, "activation", None)):
-            if layer is not None:
-                layer.train(mode)
-        return self
-
-    def zero_grad(self):
-        for _, layer in self._parts():
-            layer.zero_grad()
+    def children(self):
+        parts = (("block", self.block), ("projection", self.projection),
+                 ("activation", self.activation))
+        return [(name, layer) for name, layer in parts if layer is not None]
 
     def forward(self, a):
         a = self._check_input(a)

@@ -338,7 +338,7 @@ def _package_layer_classes():
 
     import lecture_nn
     from lecture_nn.activations import Activation
-    from lecture_nn.layers import Layer
+    from lecture_nn.layers import Container, Layer
 
     found = set()
     for info in pkgutil.walk_packages(lecture_nn.__path__, "lecture_nn."):
@@ -347,7 +347,7 @@ def _package_layer_classes():
         module = importlib.import_module(info.name)
         for name, obj in inspect.getmembers(module, inspect.isclass):
             if issubclass(obj, Layer) and obj.__module__.startswith("lecture_nn") \
-                    and obj not in (Layer, Activation) and not name.startswith("_"):
+                    and obj not in (Layer, Activation, Container) and not name.startswith("_"):
                 found.add(name)
     return found
 
