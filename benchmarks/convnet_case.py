@@ -34,7 +34,9 @@ def notebook06_convnet(rng, dtype):
 
 
 def lecture_nn_model(dtype):
-    return notebook06_convnet(np.random.default_rng(SEED), dtype)
+    model = notebook06_convnet(np.random.default_rng(SEED), dtype)
+    model[0].needs_input_grad = False   # as in PyTorch, where the data does not require grad
+    return model
 
 
 def _data(dtype):

@@ -5,7 +5,7 @@ import scipy.sparse
 from scipy.signal import correlate2d
 
 from lecture_nn.conv import col2im, im2col
-from lecture_nn.conv.fast import col2im_wide
+from lecture_nn.conv.fast import col2im_wide, im2col_wide
 from lecture_nn.conv import (conv2d, conv2d_fast, conv2d_fft, conv2d_loop, conv_matrix,
                              dense_matrix_flops, direct_flops, fft_crossover, fft_flops,
                              fully_connected_weights, locally_connected_weights, output_size,
@@ -195,3 +195,17 @@ def test_col2im_wide_equals_col2im_at_stride_1():
     narrow = np.ascontiguousarray(wide[..., :Wo]).reshape(N, C * k * k, Ho * Wo)
     np.testing.assert_allclose(col2im_wide(wide.reshape(N, C * k * k, Ho * Wp), (N, C, Hp, Wp), (k, k)),
                                col2im(narrow, (N, C, Hp, Wp), (k, k), 1), atol=1e-12)
+
+
+@pytest.mark.parametrize("kernel", [(3, 3), (3, 2), (1, 4), (5, 1)])
+def test_im2col_wide_holds_the_patches_in_the_first_wo_columns_of_each_row(kernel):
+    rng = np.random.default_rng(31)
+    x = rng.standard_normal((2, 3, 7, 6))
+    kh, kw = kernel
+    Ho, Wo, Wp = 7 - kh + 1, 6 - kw + 1, 6
+    wide = im2col_wide(x, kernel)
+    assert wide.shape == (2, 3 * kh * kw, Ho * Wp - (kw - 1))
+    rows = np.concatenate([wide, np.zeros((2, 3 * kh * kw, kw - 1))], axis=2).reshape(2, -1, Ho, Wp)
+    np.testing.assert_array_equal(rows[..., :Wo].reshape(2, -1, Ho * Wo), im2col(x, kernel, 1))
+    out = np.empty_like(wide)
+    assert im2col_wide(x, kernel, out=out) is out

@@ -107,6 +107,20 @@ def test_buffers_are_reused_and_results_not_overwritten():
     np.testing.assert_array_equal(dx1, saved[1])
 
 
+@pytest.mark.parametrize("stride", [1, 2])
+def test_skipping_the_input_gradient_keeps_the_parameter_gradients(stride):
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal((3, 2, 8, 7))
+    full, lean = (make_layer(np.random.default_rng(1), stride=stride, padding=1) for _ in range(2))
+    lean.needs_input_grad = False
+    g = rng.standard_normal(full.forward(x).shape)
+    lean.forward(x)
+    assert full.backward(g).shape == x.shape
+    assert lean.backward(g) is None
+    for key in ("W", "b"):
+        np.testing.assert_array_equal(lean.grads[key], full.grads[key])
+
+
 def test_works_inside_sequential():
     rng = np.random.default_rng(11)
     model = Sequential(Conv2D(1, 2, 3, rng=rng, padding=1), ReLU(), Conv2D(2, 1, 3, rng=rng))

@@ -20,7 +20,7 @@ Implementations (all agree to rounding):
 from .sizes import (output_size, fully_connected_weights, locally_connected_weights,
                     shared_weights)
 from .counts import dense_matrix_flops, direct_flops, fft_flops, fft_crossover
-from .fast import conv2d_fast, im2col, col2im, col2im_wide, MAX_PATCH_BYTES
+from .fast import conv2d_fast, im2col, im2col_wide, col2im, col2im_wide, MAX_PATCH_BYTES
 from .loop import conv2d_loop
 from .fft import conv2d_fft
 from .matrix import conv_matrix
@@ -28,6 +28,6 @@ from .route import conv2d, prefers_fft
 from .layer import Conv2D
 
 __all__ = ["Conv2D", "conv2d", "conv2d_loop", "conv2d_fast", "conv2d_fft", "conv_matrix",
-           "im2col", "col2im", "col2im_wide", "prefers_fft", "output_size", "fully_connected_weights",
+           "im2col", "im2col_wide", "col2im", "col2im_wide", "prefers_fft", "output_size", "fully_connected_weights",
            "locally_connected_weights", "shared_weights", "dense_matrix_flops", "direct_flops",
            "fft_flops", "fft_crossover", "MAX_PATCH_BYTES"]

@@ -26,7 +26,7 @@ FFT route (:func:`conv2d_fft`, chosen by :func:`conv2d`) is faster anyway.
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
 from .sizes import check_conv_inputs, finish
 
@@ -95,6 +95,42 @@ def col2im(cols, padded_shape, kernel_shape, stride: int, out=None):
     for i in range(kh):          # kh·kw slice-adds, each over all Ho·Wo positions
         for j in range(kw):
             out[:, :, i:i + stride * Ho:stride, j:j + stride * Wo:stride] += blocks[:, :, i, j]
+    return out
+
+
+def im2col_wide(x_padded, kernel_shape, out=None):
+    """:func:`im2col` for stride 1, faster, as "wide" columns.
+
+    Flatten each padded image channel to Hp·Wp numbers. Position t = p·Wp + q of
+    the wide grid (q runs over the full padded width Wp, not just Wo) reads pixel
+    t + i·Wp + j for kernel offset (i, j): so row (c, i, j) of the patch matrix is
+    one contiguous run of the flattened channel, and the copy is kh·kw·C long runs
+    instead of many runs of Wo numbers. Columns with q >= Wo are junk (their
+    windows wrap into the next row); a product with them is discarded, or they
+    meet zeros (see :func:`col2im_wide`). The last kw − 1 positions, which would
+    read past the image, are left out.
+
+    Parameters
+    ----------
+    x_padded : (N, C, Hp, Wp) array
+    kernel_shape : (kh, kw)
+    out : (N, C·kh·kw, Ho·Wp − kw + 1) array, optional
+
+    Returns
+    -------
+    cols_wide : (N, C·kh·kw, Ho·Wp − kw + 1) array with
+        ``cols_wide[n, (c, i, j), p·Wp + q] = x_padded[n, c, p + i, q + j]`` for q < Wo.
+    """
+    N, C, Hp, Wp = x_padded.shape
+    kh, kw = kernel_shape
+    run = (Hp - kh + 1) * Wp - (kw - 1)
+    x_padded = np.ascontiguousarray(x_padded)
+    item = x_padded.itemsize
+    runs = as_strided(x_padded, shape=(N, C, kh, kw, run),
+                      strides=(C * Hp * Wp * item, Hp * Wp * item, Wp * item, item, item), writeable=False)
+    if out is None:
+        out = np.empty((N, C * kh * kw, run), dtype=x_padded.dtype)
+    np.copyto(out.reshape(N, C, kh, kw, run), runs)
     return out
 
 
