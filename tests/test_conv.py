@@ -209,3 +209,5 @@ def test_im2col_wide_holds_the_patches_in_the_first_wo_columns_of_each_row(kerne
     np.testing.assert_array_equal(rows[..., :Wo].reshape(2, -1, Ho * Wo), im2col(x, kernel, 1))
     out = np.empty_like(wide)
     assert im2col_wide(x, kernel, out=out) is out
+    with pytest.raises(ValueError, match="C-contiguous"):   # a reshape would copy: the result would be lost
+        im2col_wide(x, kernel, out=np.empty(wide.shape[:2] + (wide.shape[2] + 1,))[..., :-1])

@@ -10,6 +10,9 @@ all the arithmetic to BLAS.
 The patches come from ``numpy.lib.stride_tricks.sliding_window_view`` (a
 view, no copy) and are copied once, contiguous, with the output position
 (Wo) innermost so that the copy reads memory nearly in order.
+At stride 1, :func:`im2col_wide` (used by :class:`Conv2D`) goes further: it
+computes every output row across the full padded width, so that each row of
+the patch matrix is a single contiguous run of the image.
 
 The reverse, ``col2im``, adds each column of a patch-gradient matrix back
 onto the pixels of its patch. Overlapping patches share pixels, so the
@@ -130,6 +133,9 @@ def im2col_wide(x_padded, kernel_shape, out=None):
                       strides=(C * Hp * Wp * item, Hp * Wp * item, Wp * item, item, item), writeable=False)
     if out is None:
         out = np.empty((N, C * kh * kw, run), dtype=x_padded.dtype)
+    elif out.shape != (N, C * kh * kw, run) or not out.flags.c_contiguous:
+        raise ValueError(f"im2col_wide: out must be a C-contiguous array of shape {(N, C * kh * kw, run)}, "
+                         f"got shape {out.shape}" + ("" if out.flags.c_contiguous else ", not contiguous"))
     np.copyto(out.reshape(N, C, kh, kw, run), runs)
     return out
 
