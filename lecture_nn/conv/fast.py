@@ -181,6 +181,11 @@ def batch_chunk(n_images: int, bytes_per_image: int, max_bytes: int) -> int:
     return int(max(1, min(n_images, max_bytes // max(bytes_per_image, 1))))
 
 
+def batch_chunks(n_images: int, chunk: int) -> list[slice]:
+    """The batch as consecutive slices of at most ``chunk`` images."""
+    return [slice(start, min(start + chunk, n_images)) for start in range(0, n_images, chunk)]
+
+
 def conv2d_fast(x, w, b=None, stride=1, padding=0, max_patch_bytes=MAX_PATCH_BYTES):
     """Cross-correlation of a batch with a bank of filters, by im2col and matmul.
 
@@ -213,8 +218,7 @@ def conv2d_fast(x, w, b=None, stride=1, padding=0, max_patch_bytes=MAX_PATCH_BYT
     out = np.empty((N, O, Ho * Wo), dtype=x.dtype)
     chunk = batch_chunk(N, C * kh * kw * Ho * Wo * x.itemsize, max_patch_bytes)
     buffer = np.empty((chunk, C * kh * kw, Ho * Wo), dtype=x.dtype)
-    for start in range(0, N, chunk):
-        stop = min(start + chunk, N)
-        cols = im2col(xp[start:stop], (kh, kw), stride, out=buffer[:stop - start])
-        np.matmul(w_mat, cols, out=out[start:stop])
+    for images in batch_chunks(N, chunk):
+        cols = im2col(xp[images], (kh, kw), stride, out=buffer[:images.stop - images.start])
+        np.matmul(w_mat, cols, out=out[images])
     return finish(out.reshape(N, O, Ho, Wo), b, squeeze)

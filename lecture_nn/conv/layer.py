@@ -7,7 +7,7 @@ from .._validation import positive_int
 from ..parallel import for_each_part
 from ..init import get_initialiser
 from ..layers import Layer
-from .fast import MAX_PATCH_BYTES, batch_chunk, col2im, col2im_wide, im2col, im2col_wide
+from .fast import MAX_PATCH_BYTES, batch_chunk, batch_chunks, col2im, col2im_wide, im2col, im2col_wide
 from .sizes import _pair, output_size
 
 
@@ -143,7 +143,7 @@ class Conv2D(Layer):
                 np.matmul(w_mat, cols[rows], out=_flat(out[images]))
                 out[images] += b
 
-        for batch in _chunks(N, chunk):
+        for batch in batch_chunks(N, chunk):
             for_each_part(lambda images: forward_part(images, _within(images, batch)), batch)
         self._x_padded, self._x_shape = xp, x.shape
         self._cols = cols if chunk >= N else None   # whole batch cached: backward skips im2col
@@ -205,7 +205,7 @@ class Conv2D(Layer):
             dx[images] = grad_padded[:, :, p:p + H, p:p + W]
 
         dW = np.zeros((K, O), dtype=xp.dtype)
-        for batch in _chunks(N, chunk):
+        for batch in batch_chunks(N, chunk):
             for_each_part(lambda images: backward_part(images, _within(images, batch)), batch)
             # summed after the parts are done: the same sum for any number of threads
             dW += dW_per_image[:batch.stop - batch.start].sum(axis=0)
@@ -217,11 +217,6 @@ class Conv2D(Layer):
         extra = "".join(f", {name}={getattr(self, name)}" for name in ("stride", "padding")
                         if getattr(self, name) != (1 if name == "stride" else 0))
         return f"Conv2D({self.in_channels}, {self.out_channels}, {self.kernel_size}{extra})"
-
-
-def _chunks(n_images, chunk):
-    """The batch as consecutive slices of at most ``chunk`` images."""
-    return [slice(start, min(start + chunk, n_images)) for start in range(0, n_images, chunk)]
 
 
 def _flat(images):
