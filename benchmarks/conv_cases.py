@@ -16,7 +16,7 @@ FLOORS = {"S1": 1.5, "S2": 1.5, "S3": 3.0}
 
 
 def conv2d_layer_class():
-    return import_first([("lecture_nn.conv", "Conv2D"), ("lecture_nn.conv.layer", "Conv2D"),
+    return import_first([("lecture_nn.lessons.convolution", "Conv2D"), ("lecture_nn.convolution", "Conv2D"),
                          ("lecture_nn", "Conv2D")])
 
 
@@ -81,12 +81,12 @@ CASES = [Case(name, _shape_text(name), {"lecture_nn": _lecture_nn_builder(name),
 
 # --- the readable loop against the fast route (forward only, S1) -----------------
 def _loop_conv():
-    return import_first([("lecture_nn.conv", "conv2d_loop"), ("lecture_nn.conv.loop", "conv2d_loop"),
-                         ("lecture_nn.conv", "conv2d_naive"), ("lecture_nn.conv.naive", "conv2d_naive")])
+    return import_first([("lecture_nn.lessons.convolution", "conv2d_loop"), ("lecture_nn.lessons.convolution.loop", "conv2d_loop"),
+                         ("lecture_nn.lessons.convolution", "conv2d_naive"), ("lecture_nn.lessons.convolution.naive", "conv2d_naive")])
 
 
 def _fast_conv():
-    return import_first([("lecture_nn.conv", "conv2d_fast"), ("lecture_nn.conv.fast", "conv2d_fast")])
+    return import_first([("lecture_nn.lessons.convolution", "conv2d_fast"), ("lecture_nn.convolution", "conv2d_fast")])
 
 
 def _speedup_builder(get_function):

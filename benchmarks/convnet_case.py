@@ -22,8 +22,8 @@ def notebook06_convnet(rng, dtype):
     """Conv(1→12, 5×5) → max-pool 2 → ReLU → Conv(12→24, 3×3) → max-pool 2 → ReLU → Linear(600→10)."""
     try:
         from lecture_nn import Linear, ReLU, Sequential
-        from lecture_nn.conv import Conv2D
-        from lecture_nn.flatten import Flatten
+        from lecture_nn.lessons.convolution import Conv2D
+        from lecture_nn.layers import Flatten
         from lecture_nn.pooling import MaxPool2D
     except ImportError as exc:
         raise NotAvailable(f"a layer of the convnet is missing ({exc})") from exc

@@ -20,12 +20,12 @@ def data(k, dtype):
 def fastest_route(k):
     """The lecture_nn function a user would call for this kernel size, and its name."""
     try:
-        return import_first([("lecture_nn.conv", "conv2d_auto"), ("lecture_nn.conv", "conv2d")]), "conv2d"
+        return import_first([("lecture_nn.lessons.convolution", "conv2d_auto"), ("lecture_nn.lessons.convolution", "conv2d")]), "conv2d"
     except NotAvailable:
         pass
     if k >= 9:
-        return import_first([("lecture_nn.conv", "conv2d_fft"), ("lecture_nn.conv.fft", "conv2d_fft")]), "conv2d_fft"
-    return import_first([("lecture_nn.conv", "conv2d_fast"), ("lecture_nn.conv.fast", "conv2d_fast")]), "conv2d_fast"
+        return import_first([("lecture_nn.lessons.convolution", "conv2d_fft"), ("lecture_nn.lessons.convolution.fft", "conv2d_fft")]), "conv2d_fft"
+    return import_first([("lecture_nn.lessons.convolution", "conv2d_fast"), ("lecture_nn.convolution", "conv2d_fast")]), "conv2d_fast"
 
 
 def _lecture_nn_builder(k):

@@ -2,13 +2,18 @@
 
 Each activation layer computes a = f(z) elementwise and, in ``backward``,
 δ = f'(z) ⊙ grad_out — the ``Diag[f'(z^l)]`` factor of eq. (4).
+
+Each derivative is written once, as a function of z and (optionally) of the
+output a = f(z) that the forward pass already computed: σ' = a(1 − a) and
+tanh' = 1 − a² reuse a, so backward costs one multiply. Plots and the
+per-example backprop of notebook 02 call the same functions with z alone.
 """
 from __future__ import annotations
 
 import numpy as np
 from scipy.special import expit
 
-from .layers import Layer
+from lecture_nn.layers import Layer
 
 
 def sigmoid(z):
@@ -16,17 +21,20 @@ def sigmoid(z):
     return expit(z)
 
 
-def sigmoid_prime(z):
-    s = expit(z)
-    return s * (1.0 - s)
+def sigmoid_prime(z, a=None):
+    """σ'(z) = σ(z)(1 − σ(z)) ≤ 1/4; pass ``a = σ(z)`` if it is known."""
+    s = expit(z) if a is None else a
+    return s * (1 - s)
 
 
 def tanh(z):
     return np.tanh(z)
 
 
-def tanh_prime(z):
-    return 1.0 - np.tanh(z) ** 2
+def tanh_prime(z, a=None):
+    """tanh'(z) = 1 − tanh²(z); pass ``a = tanh(z)`` if it is known."""
+    t = np.tanh(z) if a is None else a
+    return 1 - t * t
 
 
 def relu(z):
@@ -34,8 +42,8 @@ def relu(z):
     return np.maximum(z, 0)
 
 
-def relu_prime(z):
-    """Subgradient of the rectifier; at z = 0 we pick 0, as the notes do (§2.2)."""
+def relu_prime(z, a=None):
+    """Subgradient of the rectifier: 1 where z > 0, else 0 (at z = 0 we pick 0, as the notes do, §2.2)."""
     return (z > 0).astype(np.result_type(z, np.float32))
 
 
@@ -43,7 +51,7 @@ def identity(z):
     return z
 
 
-def identity_prime(z):
+def identity_prime(z, a=None):
     return np.ones_like(z)
 
 
@@ -55,13 +63,14 @@ class Activation(Layer):
 
     def forward(self, z):
         z = self._check_input(z)
-        self._z = z
-        return self.f(z)
+        a = self.f(z)
+        self.cache = {"z": z, "a": a}
+        return a
 
-    def backward(self, grad_out):
-        z = self._cached("_z")
+    def backward(self, grad_out, input_grad: bool = True):
+        z = self._cached("z")
         grad_out = self._check_grad(grad_out, z.shape)
-        return self.f_prime(z) * grad_out
+        return self.f_prime(z, self.cache["a"]) * grad_out
 
     def __repr__(self):
         return f"{type(self).__name__}()"
@@ -70,21 +79,12 @@ class Activation(Layer):
 class Identity(Activation):
     """f(z) = z: the linear output unit of the notes, F(x; θ) = z."""
 
-    def backward(self, grad_out):
-        z = self._cached("_z")
-        return self._check_grad(grad_out, z.shape)
-
 
 class ReLU(Activation):
     """f(z) = max(0, z), with f'(0) = 0."""
 
     f = staticmethod(relu)
     f_prime = staticmethod(relu_prime)
-
-    def backward(self, grad_out):
-        z = self._cached("_z")
-        grad_out = self._check_grad(grad_out, z.shape)
-        return np.where(z > 0, grad_out, 0).astype(grad_out.dtype, copy=False)
 
 
 class Sigmoid(Activation):
@@ -93,17 +93,6 @@ class Sigmoid(Activation):
     f = staticmethod(sigmoid)
     f_prime = staticmethod(sigmoid_prime)
 
-    def forward(self, z):
-        z = self._check_input(z)
-        self._z = z
-        self._a = expit(z)
-        return self._a
-
-    def backward(self, grad_out):
-        a = self._cached("_a")
-        grad_out = self._check_grad(grad_out, a.shape)
-        return a * (1 - a) * grad_out
-
 
 class Tanh(Activation):
     """f(z) = tanh(z); f'(z) = 1 − tanh²(z)."""
@@ -111,28 +100,22 @@ class Tanh(Activation):
     f = staticmethod(tanh)
     f_prime = staticmethod(tanh_prime)
 
-    def forward(self, z):
-        z = self._check_input(z)
-        self._z = z
-        self._a = np.tanh(z)
-        return self._a
-
-    def backward(self, grad_out):
-        a = self._cached("_a")
-        grad_out = self._check_grad(grad_out, a.shape)
-        return (1 - a * a) * grad_out
-
 
 ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh, "identity": Identity}
 
 
-def get_activation(name) -> Activation:
-    """A new activation layer from its name (``"relu"``, ``"sigmoid"``, ``"tanh"``, ``"identity"``)."""
-    if isinstance(name, Layer):
-        return name
-    if isinstance(name, str) and name.lower() in ACTIVATIONS:
-        return ACTIVATIONS[name.lower()]()
-    raise ValueError(f"unknown activation {name!r}; expected one of {sorted(ACTIVATIONS)}")
+def get_activation(activation) -> Activation:
+    """A new activation layer from a name (``"relu"``, ``"sigmoid"``, ``"tanh"``, ``"identity"``),
+    an activation class, or an activation layer (a fresh layer of the same kind is returned,
+    so that one object never sits at two places of a network)."""
+    if isinstance(activation, Activation):
+        return type(activation)()
+    if isinstance(activation, type) and issubclass(activation, Activation):
+        return activation()
+    if isinstance(activation, str) and activation.lower() in ACTIVATIONS:
+        return ACTIVATIONS[activation.lower()]()
+    raise ValueError(f"unknown activation {activation!r}; expected one of {sorted(ACTIVATIONS)}, "
+                     "an Activation class or an Activation layer")
 
 
 def activation_functions(name: str):

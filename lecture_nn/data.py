@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import check_rng, positive_int
+from lecture_nn.checks import check_rng, positive_int, real_number
 
 
 class Split(NamedTuple):
@@ -27,9 +27,7 @@ class Split(NamedTuple):
 
 
 def _noise(noise):
-    if not (isinstance(noise, (int, float)) and np.isfinite(noise) and noise >= 0):
-        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
-    return float(noise)
+    return real_number(noise, "noise", 0)
 
 
 def to_pm1(y) -> np.ndarray:

@@ -1,15 +1,62 @@
-"""Diagrams drawn from code: one unit and its inputs (Fig. 7), a convnet's stages (Fig. 12),
-max pooling on numbers (Fig. 13) and skip connections (Fig. 14).
-
-The layered networks of Figs. 2–4 are :func:`lecture_nn.plotting.draw_network`."""
+"""Every diagram of the notebooks, drawn from code: layered networks (Figs. 2–4), one unit and
+its inputs (Fig. 7), where convolution patches fall (Figs. 9–10), a convnet's stages (Fig. 12),
+pooling on numbers (Fig. 13) and skip connections (Fig. 14)."""
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.patches import FancyArrowPatch, Rectangle
+from matplotlib.patches import ConnectionPatch, FancyArrowPatch, Rectangle
 
-from ._validation import positive_int
-from .plotting import finish_diagram
+from lecture_nn.checks import positive_int
+from lecture_nn.patches import output_size
+from lecture_nn.plotting import new_axes
+from lecture_nn.pooling import AvgPool2D, MaxPool2D
+
+
+def finish_diagram(ax, xlim, ylim, title=None, fontsize=10):
+    """Last touches shared by every diagram: limits, equal aspect, no axes, optional title
+    (``fontsize=None``: matplotlib's default title size)."""
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title:
+        ax.set_title(title, **({} if fontsize is None else {"fontsize": fontsize}))
+    return ax
+
+
+def draw_network(layer_sizes, ax=None, layer_names=None, max_units=8, title=None):
+    """Draw a layered network (units as circles, every connection as a line), like Figs. 2–4.
+
+    Layers wider than ``max_units`` are drawn with their first and last units and an ellipsis.
+    """
+    ax = new_axes(ax, figsize=(1.6 * len(layer_sizes) + 1, 3.5))
+    n_layers = len(layer_sizes)
+    positions = []
+    for l, size in enumerate(layer_sizes):
+        shown = min(size, max_units)
+        ys = np.linspace(0, 1, shown) if shown > 1 else np.array([0.5])
+        ys = 0.5 + (ys - 0.5) * min(1.0, shown / max_units)
+        if size > max_units:  # leave the middle slot for an ellipsis
+            middle = shown // 2
+            ax.text(l, ys[middle], "⋮", ha="center", va="center", fontsize=14)
+            ys = np.delete(ys, middle)
+        positions.append([(l, y) for y in ys])
+    for left, right in zip(positions[:-1], positions[1:]):
+        for (x0, y0) in left:
+            for (x1, y1) in right:
+                ax.plot([x0, x1], [y0, y1], color="0.7", lw=0.6, zorder=1)
+    for l, units in enumerate(positions):
+        colour = "#c6dbef" if l == 0 else ("#fdd0a2" if l == n_layers - 1 else "#c7e9c0")
+        for (x, y) in units:
+            ax.add_patch(plt.Circle((x, y), 0.045, facecolor=colour, edgecolor="k", zorder=2))
+    names = layer_names or (["input"] + [f"hidden {i}" for i in range(1, n_layers - 1)]
+                            + ["output"])
+    for l, name in enumerate(names):
+        ax.text(l, -0.15, f"{name}\n({layer_sizes[l]})", ha="center", va="top", fontsize=9)
+    return finish_diagram(ax, (-0.4, n_layers - 0.6), (-0.4, 1.12), title)
+
+
 
 
 def draw_layer_connection(n_prev: int = 4, ax=None):
@@ -163,8 +210,6 @@ def draw_pooling_example(feature_map, grad_out, size: int = 2):
     upstream gradient, and the gradient that backward sends to the input.
     Returns the figure.
     """
-    from .pooling import AvgPool2D, MaxPool2D
-
     x = np.asarray(feature_map, dtype=float)[None, None]
     g = np.asarray(grad_out, dtype=float)[None, None]
     fig, axes = plt.subplots(2, 4, figsize=(11, 5.4))
@@ -180,3 +225,72 @@ def draw_pooling_example(feature_map, grad_out, size: int = 2):
                      cmap="Oranges")
     fig.tight_layout()
     return fig
+
+
+PATCH_COLOURS = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+
+
+def _cell_grid(ax, n_rows, n_cols, offset=0, colour="0.75"):
+    for r in range(n_rows + 1):
+        ax.plot([offset, offset + n_cols], [r, r], color=colour, lw=0.6)
+    for c in range(n_cols + 1):
+        ax.plot([offset + c, offset + c], [0, n_rows], color=colour, lw=0.6)
+    ax.set_xlim(offset - 0.5, offset + n_cols + 0.5)
+    ax.set_ylim(n_rows + 0.5, -0.5)
+    ax.set_aspect("equal")
+    ax.axis("off")
+
+
+def draw_patches(input_size=14, kernel_size=4, stride=2, padding=0, units=None, axes=None):
+    """Draw the input grid with some patches outlined, the hidden layer, and the links.
+
+    Parameters
+    ----------
+    input_size, kernel_size, stride, padding : int
+        The geometry (square input and patches); padded border cells are shaded.
+    units : list of (p, q), optional
+        Hidden units whose patches are drawn; default: the first three of the
+        top row and the first of the second row. Every patch's top-left corner
+        is marked with a dot, so all of them can be counted.
+    axes : pair of matplotlib Axes, optional
+        Where to draw the input and the hidden layer.
+
+    Returns
+    -------
+    (fig, axes)
+    """
+    Ho, Wo = output_size(input_size, kernel_size, stride, padding)
+    if units is None:
+        units = [(0, q) for q in range(min(3, Wo))] + ([(1, 0)] if Ho > 1 else [])
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(9, 4.2), gridspec_kw={"width_ratios": [1.4, 1]})
+    else:
+        fig = axes[0].figure
+    ax_in, ax_out = axes
+    n = input_size + 2 * padding
+    _cell_grid(ax_in, n, n)
+    if padding:
+        inner = Rectangle((padding, padding), input_size, input_size, fill=False, lw=1.5,
+                          edgecolor="0.3")
+        ax_in.add_patch(Rectangle((0, 0), n, n, color="0.92", zorder=0))
+        ax_in.add_patch(Rectangle((padding, padding), input_size, input_size, color="white", zorder=0))
+        ax_in.add_patch(inner)
+    corners = np.arange(Ho) * stride, np.arange(Wo) * stride
+    rows, cols = np.meshgrid(*corners, indexing="ij")
+    ax_in.plot(cols.ravel() + 0.5, rows.ravel() + 0.5, ".", color="0.45", ms=4)
+    ax_in.set_title(f"input {input_size}×{input_size}" + (f" (+ padding {padding})" if padding else "")
+                    + f", {kernel_size}×{kernel_size} patches, stride {stride}", fontsize=10)
+    _cell_grid(ax_out, Ho, Wo)
+    ax_out.set_title(f"hidden layer {Ho}×{Wo} = {Ho * Wo} units", fontsize=10)
+    for colour, (p, q) in zip(PATCH_COLOURS * (len(units) // len(PATCH_COLOURS) + 1), units):
+        top, left = p * stride, q * stride
+        ax_in.add_patch(Rectangle((left, top), kernel_size, kernel_size, fill=True, alpha=0.18,
+                                  facecolor=colour, edgecolor=colour, lw=2))
+        ax_in.add_patch(Rectangle((left, top), kernel_size, kernel_size, fill=False,
+                                  edgecolor=colour, lw=2))
+        ax_out.add_patch(Rectangle((q, p), 1, 1, facecolor=colour, alpha=0.7))
+        link = ConnectionPatch(xyA=(left + kernel_size, top + kernel_size / 2), coordsA=ax_in.transData,
+                               xyB=(q, p + 0.5), coordsB=ax_out.transData, color=colour, lw=1.2,
+                               arrowstyle="->")
+        fig.add_artist(link)
+    return fig, axes

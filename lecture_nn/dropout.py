@@ -20,8 +20,8 @@ import itertools
 
 import numpy as np
 
-from ._validation import check_rng, positive_int, probability
-from .layers import Layer, Linear, Sequential
+from lecture_nn.checks import check_rng, positive_int, probability
+from lecture_nn.layers import Layer, Linear, Sequential, evaluation_mode
 
 DROPOUT_MODES = ("classic", "inverted")
 
@@ -59,7 +59,6 @@ class Dropout(Layer):
         self.mode = mode
         self.mask = None          # the mask of the latest training forward pass
         self._fixed_mask = None
-        self._factor = None
 
     @property
     def keep(self) -> float:
@@ -103,14 +102,14 @@ class Dropout(Layer):
             raise ValueError(f"Dropout expects a batch of shape (n, ...), got shape {x.shape}")
         if self.training:
             self.mask = self._training_mask(x)
-            self._factor = self.mask / self.keep if self.mode == "inverted" else self.mask
+            factor = self.mask / self.keep if self.mode == "inverted" else self.mask
         else:
-            scale = self.keep if self.mode == "classic" else 1.0
-            self._factor = np.full(x.shape, scale, dtype=x.dtype)
-        return x * self._factor
+            factor = np.full(x.shape, self.keep if self.mode == "classic" else 1.0, dtype=x.dtype)
+        self.cache = {"factor": factor}
+        return x * factor
 
-    def backward(self, grad_out):
-        factor = self._cached("_factor")
+    def backward(self, grad_out, input_grad: bool = True):
+        factor = self._cached("factor")
         grad_out = self._check_grad(grad_out, factor.shape)
         return grad_out * factor
 
@@ -192,42 +191,17 @@ def mask_ensemble_average(model: Sequential, X, dropout_index: int) -> np.ndarra
     if dropout_index not in _dropout_positions(model):
         raise ValueError(f"model layer {dropout_index} is not a Dropout layer")
     layer = model.layers[dropout_index]
-    before = Sequential(*model.layers[:dropout_index]).eval()
-    after = Sequential(*model.layers[dropout_index + 1:]).eval()
-    was_training = model.training
-    try:
+    before = Sequential(*model.layers[:dropout_index])
+    after = Sequential(*model.layers[dropout_index + 1:])
+    with evaluation_mode(model):
         hidden = before.forward(np.asarray(X, dtype=np.float64))
         total = 0.0
-        for mask in all_masks(hidden.shape[1]):
-            n_kept = mask.sum()
-            weight = layer.keep ** n_kept * layer.p ** (len(mask) - n_kept)
-            layer.train().fix_mask(mask)
-            total = total + weight * after.forward(layer.forward(hidden))
-    finally:
-        layer.release_mask()
-        model.train(was_training)
+        try:
+            for mask in all_masks(hidden.shape[1]):
+                n_kept = mask.sum()
+                weight = layer.keep ** n_kept * layer.p ** (len(mask) - n_kept)
+                layer.train().fix_mask(mask)
+                total = total + weight * after.forward(layer.forward(hidden))
+        finally:
+            layer.release_mask()
     return total
-
-
-def dropout_mlp(sizes, activation="relu", p: float = 0.5, rng=None, mode: str = "classic",
-                init="he") -> Sequential:
-    """An MLP with a Dropout layer after every hidden activation (the notes' dropout network).
-
-    ``dropout_mlp([784, 256, 10], p=0.5, rng=rng)`` is Linear → ReLU → Dropout →
-    Linear. With ``p = 0`` it is exactly ``mlp(sizes, activation, rng=rng)``
-    (the same weights from the same generator, no dropout layers).
-    """
-    from .activations import get_activation
-
-    sizes = list(sizes)
-    if len(sizes) < 2:
-        raise ValueError(f"sizes must list at least the input and output widths, got {sizes}")
-    p = probability(p, "p (the drop probability)")
-    layers: list[Layer] = []
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(Linear(n_in, n_out, rng=rng, init=init))
-        if i < len(sizes) - 2:
-            layers.append(get_activation(activation))
-            if p > 0:
-                layers.append(Dropout(p, rng=rng, mode=mode))
-    return Sequential(*layers)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_rng
-from .losses import get_loss
+from lecture_nn.checks import check_rng
+from lecture_nn.losses import get_loss
 
 
 def numerical_gradient(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
@@ -29,8 +29,16 @@ def numerical_gradient(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
 
 
 def relative_error(analytic, numeric) -> float:
-    """‖a − n‖ / max(‖a‖, ‖n‖); 0 when both are 0."""
+    """‖a − n‖ / max(‖a‖, ‖n‖); 0 when both are 0.
+
+    A NaN or an infinity in either gradient makes the error ``inf``: a broken
+    gradient must fail every check, never slip past a ``max``.
+    """
     a, n = np.asarray(analytic, float), np.asarray(numeric, float)
+    if a.shape != n.shape:
+        raise ValueError(f"the two gradients must have the same shape, got {a.shape} and {n.shape}")
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(n))):
+        return float("inf")
     scale = max(np.linalg.norm(a), np.linalg.norm(n))
     return 0.0 if scale == 0 else float(np.linalg.norm(a - n) / scale)
 
@@ -85,5 +93,6 @@ def check_model_gradients(model, loss, X, y, eps: float = 1e-6) -> dict[str, flo
 
 
 def worst(errors: dict[str, float]) -> float:
-    """The largest relative error of a check."""
-    return max(errors.values())
+    """The largest relative error of a check (``inf`` if any is not a number)."""
+    values = np.array(list(errors.values()), dtype=float)
+    return float(np.max(np.where(np.isnan(values), np.inf, values)))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_rng
+from lecture_nn.checks import check_rng
 
 
 def zeros(shape, rng=None, fan_in=None, fan_out=None, dtype=np.float64):

@@ -8,17 +8,25 @@ Every layer has
 * ``params`` and ``grads``: dicts of arrays with the same keys (empty for
   layers without parameters);
 * ``training``: True while training, False while evaluating; set it for a
-  whole model with ``model.train()`` / ``model.eval()`` (dropout reads it).
+  whole model with ``model.train()`` / ``model.eval()`` (dropout reads it);
+* ``cache``: what forward kept for backward; ``clear_cache()`` forgets it
+  (``predict`` does, so a model holds no prediction-sized arrays afterwards).
+
+``backward(grad_out, input_grad=False)`` may skip ∂ℓ/∂(input) and return None:
+training does that for a network's first layer, where the gradient with
+respect to the data is not needed. Containers pass it on to their first part.
 
 Batches are in rows: a dense layer computes z = a @ W + b, which is the notes'
 z^l = (W^l)^T a^{l-1} + b^l applied to every row a^{l-1} of the batch.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 
-from ._validation import as_float_array, positive_int
-from .init import get_initialiser
+from lecture_nn.checks import as_float_array, positive_int
+from lecture_nn.init import get_initialiser
 
 
 class Layer:
@@ -28,6 +36,7 @@ class Layer:
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
         self.training = True
+        self.cache: dict = {}
 
     def __call__(self, x):
         return self.forward(x)
@@ -35,8 +44,12 @@ class Layer:
     def forward(self, x):
         raise NotImplementedError
 
-    def backward(self, grad_out):
+    def backward(self, grad_out, input_grad: bool = True):
         raise NotImplementedError
+
+    def clear_cache(self):
+        """Forget what the last forward pass kept for backward (frees its memory)."""
+        self.cache = {}
 
     def train(self, mode: bool = True):
         """Switch to training mode (``mode=False``: evaluation); returns self."""
@@ -66,11 +79,26 @@ class Layer:
                              f"{tuple(shape)} (the forward output), got {grad_out.shape}")
         return grad_out
 
-    def _cached(self, attr):
-        value = getattr(self, attr, None)
-        if value is None:
-            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
-        return value
+    def _cached(self, key):
+        if key not in self.cache:
+            raise RuntimeError(f"{type(self).__name__}.backward called before forward "
+                               "(or after clear_cache)")
+        return self.cache[key]
+
+
+@contextmanager
+def evaluation_mode(model: Layer):
+    """Run a block with ``model`` in evaluation mode, then give it back its mode, even on error.
+
+    >>> with evaluation_mode(model):          # doctest: +SKIP
+    ...     scores = model.forward(X)
+    """
+    was_training = model.training
+    model.eval()
+    try:
+        yield model
+    finally:
+        model.train(was_training)
 
 
 class Linear(Layer):
@@ -92,9 +120,9 @@ class Linear(Layer):
     Backward (eq. 5 of the procedure, for a batch): ∂ℓ/∂W = aᵀ δ,
     ∂ℓ/∂b = Σ_rows δ, and ∂ℓ/∂a = δ Wᵀ.
 
-    ``needs_input_grad`` (default True): set it to False on the first layer of a
-    network when nothing needs ∂ℓ/∂a of the data (plain training): backward then
-    skips the product δ Wᵀ — a third of the layer's work — and returns None.
+    ``backward(δ, input_grad=False)`` skips the product δ Wᵀ (a third of the
+    layer's work) and returns None: training does that for the first layer,
+    where ∂ℓ/∂a would be the gradient with respect to the data.
 
     Examples
     --------
@@ -116,28 +144,56 @@ class Linear(Layer):
                         fan_out=self.n_out, dtype=dtype)
         self.params = {"W": np.asarray(W, dtype=dtype), "b": np.zeros(self.n_out, dtype=dtype)}
         self.zero_grad()
-        self.needs_input_grad = True
-        self._a = None
 
     def forward(self, a):
         a = self._check_input(a, ndim=2)
         if a.shape[1] != self.n_in:
             raise ValueError(f"Linear({self.n_in}, {self.n_out}) expected input of shape "
                              f"(n, {self.n_in}), got {a.shape}")
-        self._a = a
+        self.cache = {"a": a}
         return a @ self.params["W"] + self.params["b"]
 
-    def backward(self, delta):
-        a = self._cached("_a")
+    def backward(self, delta, input_grad: bool = True):
+        a = self._cached("a")
         delta = self._check_grad(delta, (a.shape[0], self.n_out))
         self.grads["W"] = a.T @ delta
         self.grads["b"] = delta.sum(axis=0)
-        if not self.needs_input_grad:
-            return None
-        return delta @ self.params["W"].T
+        return delta @ self.params["W"].T if input_grad else None
 
     def __repr__(self):
         return f"Linear({self.n_in}, {self.n_out})"
+
+
+class Flatten(Layer):
+    """Reshape each example to one row: (n, C, H, W) → (n, C·H·W) (any rank ≥ 2 works).
+
+    The bridge from feature maps to a fully connected layer (notes §5.2, Fig. 12).
+    The order is C-order, channel by channel and each map row by row, so unit
+    ``c·H·W + i·W + j`` of the output is pixel (i, j) of feature map c.
+    Backward reshapes the gradient back; no parameters.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Flatten().forward(np.zeros((5, 3, 12, 12))).shape
+    (5, 432)
+    """
+
+    def forward(self, x):
+        x = self._check_input(x)
+        if x.ndim < 2:
+            raise ValueError(f"Flatten expects a batch (n, ...) with at least 2 dimensions, "
+                             f"got shape {x.shape}")
+        self.cache = {"x_shape": x.shape}
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, grad_out, input_grad: bool = True):
+        x_shape = self._cached("x_shape")
+        grad_out = self._check_grad(grad_out, (x_shape[0], int(np.prod(x_shape[1:]))))
+        return grad_out.reshape(x_shape)
+
+    def __repr__(self):
+        return "Flatten()"
 
 
 class Container(Layer):
@@ -146,7 +202,11 @@ class Container(Layer):
     Subclasses name their parts in :meth:`children`; ``params`` and ``grads``
     then expose every part's arrays as ``"<child name>.<key>"`` (the parts' own
     arrays, so an in-place update changes the part), and ``train``/``eval``/
-    ``zero_grad`` reach every part.
+    ``zero_grad``/``clear_cache`` reach every part.
+
+    One layer object may sit at one place only: a layer reused at two places
+    would keep one forward cache and one gradient for both, silently wrong, so
+    the constructor refuses it (build a new layer for each place).
     """
 
     def children(self) -> list[tuple[str, Layer]]:
@@ -181,6 +241,29 @@ class Container(Layer):
         for _, layer in self.children():
             layer.zero_grad()
 
+    def clear_cache(self):
+        super().clear_cache()
+        for _, layer in self.children():
+            layer.clear_cache()
+
+    def _refuse_shared_layers(self):
+        """Raise ValueError if one layer object appears at two places of this container's tree."""
+        seen: dict[int, str] = {}
+
+        def visit(layer, path):
+            if id(layer) in seen:
+                raise ValueError(f"the same layer object {layer!r} is used at two places, "
+                                 f"{seen[id(layer)]!r} and {path!r}; a layer keeps one cache and "
+                                 "one gradient, so give each place its own layer "
+                                 "(e.g. copy.deepcopy(layer))")
+            seen[id(layer)] = path
+            if isinstance(layer, Container):
+                for name, child in layer.children():
+                    visit(child, f"{path}.{name}" if path else name)
+
+        for name, child in self.children():
+            visit(child, name)
+
 
 class Sequential(Container):
     """Layers applied one after another: the feedforward network of Fig. 2.
@@ -197,6 +280,7 @@ class Sequential(Container):
                 raise TypeError(f"Sequential takes layers, got {type(layer).__name__} "
                                 f"at position {i}")
         self.layers = list(layers)
+        self._refuse_shared_layers()
 
     def children(self):
         return [(str(i), layer) for i, layer in enumerate(self.layers)]
@@ -206,9 +290,12 @@ class Sequential(Container):
             x = layer.forward(x)
         return x
 
-    def backward(self, grad_out):
-        for layer in reversed(self.layers):
-            grad_out = layer.backward(grad_out)
+    def backward(self, grad_out, input_grad: bool = True):
+        """Backpropagate through the layers, last first; ``input_grad=False`` is passed to the first."""
+        for i in range(len(self.layers) - 1, -1, -1):
+            layer = self.layers[i]
+            grad_out = layer.backward(grad_out) if i or input_grad else \
+                layer.backward(grad_out, input_grad=False)
         return grad_out
 
     def __getitem__(self, i):
@@ -220,24 +307,3 @@ class Sequential(Container):
     def __repr__(self):
         inner = ",\n  ".join(repr(layer) for layer in self.layers)
         return f"Sequential(\n  {inner}\n)"
-
-
-def mlp(sizes, activation="relu", rng=None, init="he", output_activation="identity",
-        dtype=np.float64) -> Sequential:
-    """A multilayer perceptron: Linear layers of the given ``sizes`` with activations between.
-
-    ``mlp([2, 16, 1], "relu", rng)`` is Linear(2,16) → ReLU → Linear(16,1) → Identity.
-    """
-    from .activations import get_activation
-
-    sizes = list(sizes)
-    if len(sizes) < 2:
-        raise ValueError(f"sizes must list at least the input and output widths, got {sizes}")
-    layers: list[Layer] = []
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(Linear(n_in, n_out, rng=rng, init=init, dtype=dtype))
-        last = i == len(sizes) - 2
-        layers.append(get_activation(output_activation if last else activation))
-    if isinstance(layers[-1], Layer) and type(layers[-1]).__name__ == "Identity":
-        layers.pop()
-    return Sequential(*layers)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit, log_softmax, softmax as _softmax
 
-from ._validation import as_class_labels, as_float_array, check_values_in
+from lecture_nn.checks import as_class_labels, as_float_array, check_values_in
 
 
 def _scores(z, name="z"):

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from lecture_nn.checks import probability, real_number
+
 
 class SGD:
     """Update a model's parameters in place from its ``grads``.
@@ -23,13 +25,9 @@ class SGD:
         if not isinstance(getattr(model, "params", None), dict):
             raise TypeError(f"SGD needs a layer or model with params and grads dicts, "
                             f"got {type(model).__name__}")
-        if not (isinstance(lr, (int, float)) and np.isfinite(lr) and lr > 0):
-            raise ValueError(f"lr (the step size η) must be a finite number > 0, got {lr!r}")
-        if not (isinstance(momentum, (int, float)) and 0 <= momentum < 1):
-            raise ValueError(f"momentum must lie in [0, 1), got {momentum!r}")
         self.model = model
-        self.lr = float(lr)
-        self.momentum = float(momentum)
+        self.lr = real_number(lr, "lr (the step size η)", 0, strict=True)
+        self.momentum = probability(momentum, "momentum")
         self.velocity: dict[str, np.ndarray] = {}
 
     def step(self, extra_grads: dict | None = None):

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from lecture_nn.checks import real_number
+
 
 def _weights(params):
     return {k: v for k, v in params.items() if k.split(".")[-1] == "W"}
 
 
 def _check_lam(lam):
-    if not (isinstance(lam, (int, float)) and np.isfinite(lam) and lam >= 0):
-        raise ValueError(f"the penalty strength lam must be a finite number >= 0, got {lam!r}")
-    return float(lam)
+    return real_number(lam, "the penalty strength lam", 0)
 
 
 def l2_penalty(params: dict, lam: float):

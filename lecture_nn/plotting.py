@@ -1,4 +1,6 @@
-"""Plots shared by the notebooks: decision boundaries, network diagrams, curves."""
+"""Plots shared by the notebooks: decision boundaries, learning curves, image grids.
+
+Diagrams of networks and convolutions are in :mod:`lecture_nn.diagrams`."""
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -8,7 +10,7 @@ CLASS_COLOURS = ("#7f7f7f", "#2ca02c", "#1f77b4", "#d62728", "#9467bd")
 CLASS_MARKERS = ("o", "s", "^", "v", "D")
 
 
-def _new_axes(ax, figsize=(4, 4)):
+def new_axes(ax, figsize=(4, 4)):
     if ax is None:
         _, ax = plt.subplots(figsize=figsize)
     return ax
@@ -19,25 +21,13 @@ def scatter_classes(X, y, ax=None, size=18):
 
     Negative class: grey circles, positive: green squares (as in the notes' Fig. 6).
     """
-    ax = _new_axes(ax)
+    ax = new_axes(ax)
     y = np.asarray(y)
     for i, label in enumerate(np.unique(y)):
         pts = X[y == label]
         ax.scatter(pts[:, 0], pts[:, 1], s=size, c=CLASS_COLOURS[i % len(CLASS_COLOURS)],
                    marker=CLASS_MARKERS[i % len(CLASS_MARKERS)], edgecolors="k",
                    linewidths=0.4, label=str(label))
-    return ax
-
-
-def finish_diagram(ax, xlim, ylim, title=None, fontsize=10):
-    """Last touches shared by every diagram: limits, equal aspect, no axes, optional title
-    (``fontsize=None``: matplotlib's default title size)."""
-    ax.set_xlim(*xlim)
-    ax.set_ylim(*ylim)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    if title:
-        ax.set_title(title, **({} if fontsize is None else {"fontsize": fontsize}))
     return ax
 
 
@@ -55,7 +45,7 @@ def plot_decision_boundary(predict_fn, X, y, ax=None, resolution=150, title=None
     ``predict_fn`` maps an (n, 2) array to labels (n,); a model from
     :mod:`lecture_nn` can be passed as ``lambda P: predict_labels(model, P)``.
     """
-    ax = _new_axes(ax)
+    ax = new_axes(ax)
     grid, xx, yy = grid_for(X, resolution)
     labels = np.asarray(predict_fn(grid)).reshape(xx.shape)
     classes = np.unique(np.concatenate([np.unique(y), np.unique(labels)]))
@@ -73,41 +63,9 @@ def plot_decision_boundary(predict_fn, X, y, ax=None, resolution=150, title=None
     return ax
 
 
-def draw_network(layer_sizes, ax=None, layer_names=None, max_units=8, title=None):
-    """Draw a layered network (units as circles, every connection as a line), like Figs. 2–4.
-
-    Layers wider than ``max_units`` are drawn with their first and last units and an ellipsis.
-    """
-    ax = _new_axes(ax, figsize=(1.6 * len(layer_sizes) + 1, 3.5))
-    n_layers = len(layer_sizes)
-    positions = []
-    for l, size in enumerate(layer_sizes):
-        shown = min(size, max_units)
-        ys = np.linspace(0, 1, shown) if shown > 1 else np.array([0.5])
-        ys = 0.5 + (ys - 0.5) * min(1.0, shown / max_units)
-        if size > max_units:  # leave the middle slot for an ellipsis
-            middle = shown // 2
-            ax.text(l, ys[middle], "⋮", ha="center", va="center", fontsize=14)
-            ys = np.delete(ys, middle)
-        positions.append([(l, y) for y in ys])
-    for left, right in zip(positions[:-1], positions[1:]):
-        for (x0, y0) in left:
-            for (x1, y1) in right:
-                ax.plot([x0, x1], [y0, y1], color="0.7", lw=0.6, zorder=1)
-    for l, units in enumerate(positions):
-        colour = "#c6dbef" if l == 0 else ("#fdd0a2" if l == n_layers - 1 else "#c7e9c0")
-        for (x, y) in units:
-            ax.add_patch(plt.Circle((x, y), 0.045, facecolor=colour, edgecolor="k", zorder=2))
-    names = layer_names or (["input"] + [f"hidden {i}" for i in range(1, n_layers - 1)]
-                            + ["output"])
-    for l, name in enumerate(names):
-        ax.text(l, -0.15, f"{name}\n({layer_sizes[l]})", ha="center", va="top", fontsize=9)
-    return finish_diagram(ax, (-0.4, n_layers - 0.6), (-0.4, 1.12), title)
-
-
 def plot_history(history, ax=None, keys=("loss", "val_loss"), title=None):
     """Learning curves from a :class:`lecture_nn.training.History`."""
-    ax = _new_axes(ax, figsize=(5, 3.2))
+    ax = new_axes(ax, figsize=(5, 3.2))
     for key in keys:
         if key in history:
             ax.plot(np.arange(1, len(history[key]) + 1), history[key], label=key)

@@ -1,11 +1,12 @@
 """Pooling layers (notes §5.2, Fig. 13): a patchwise maximum or average of every feature map.
 
 Images are NCHW arrays (n, channels, height, width). A pooling layer slides a
-``size × size`` window over each channel separately with step ``stride``
-(default: ``size``, so the windows tile the map without overlap); the output
-keeps the number of channels ("slices") and has
-``H_out = (H − size) // stride + 1`` rows (likewise columns). Rows or columns
-that no window reaches are ignored by forward and get zero gradient.
+``size`` window (an int k for k × k, or a (kh, kw) pair) over each channel
+separately with step ``stride`` (an int or a pair; default: ``size``, so the
+windows tile the map without overlap); the output keeps the number of channels
+("slices") and has the size :func:`lecture_nn.patches.output_size` gives,
+``H_out = (H − kh) // sh + 1`` rows (likewise columns). Rows or columns that no
+window reaches are ignored by forward and get zero gradient.
 
 How it is computed. A maximum (or a sum) over a size × size window is a
 maximum over its ``size`` columns followed by a maximum over its ``size``
@@ -27,8 +28,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import positive_int
-from .layers import Layer
+from lecture_nn.layers import Layer
+from lecture_nn.patches import output_size, pair
 
 
 def _offset_views(arr, axis: int, count: int, size: int, stride: int) -> list[np.ndarray]:
@@ -44,61 +45,61 @@ def _offset_views(arr, axis: int, count: int, size: int, stride: int) -> list[np
 class _Pool2D(Layer):
     """Shared window bookkeeping of :class:`MaxPool2D` and :class:`AvgPool2D`."""
 
-    def __init__(self, size: int, stride: int | None = None):
+    def __init__(self, size, stride=None):
         super().__init__()
-        self.size = positive_int(size, "size")
-        self.stride = self.size if stride is None else positive_int(stride, "stride")
-        self._x = None
+        self.size = pair(size, "size", 1)
+        self.stride = self.size if stride is None else pair(stride, "stride", 1)
 
     def output_shape(self, input_shape) -> tuple[int, int, int, int]:
         """(n, C, H_out, W_out) for an input of shape (n, C, H, W)."""
         n, c, h, w = input_shape
-        return n, c, (h - self.size) // self.stride + 1, (w - self.size) // self.stride + 1
+        return (n, c) + output_size((h, w), self.size, self.stride)
 
-    @property
-    def _tiles(self) -> bool:
-        """Windows side by side: each pixel in at most one window."""
-        return self.stride == self.size
-
-    @property
-    def _overlaps(self) -> bool:
-        return self.stride < self.size
+    def _axis(self, axis) -> int:
+        """0 for the height (array axis 2), 1 for the width (axis 3)."""
+        return axis - 2
 
     def _check_image_batch(self, x):
         x = self._check_input(x, ndim=4)
-        if x.shape[2] < self.size or x.shape[3] < self.size:
-            raise ValueError(f"{type(self).__name__}(size={self.size}) needs feature maps of at "
-                             f"least {self.size}×{self.size}, got input of shape {x.shape} (NCHW)")
+        if x.shape[2] < self.size[0] or x.shape[3] < self.size[1]:
+            raise ValueError(f"{self!r} needs feature maps of at least {self.size[0]}×"
+                             f"{self.size[1]}, got input of shape {x.shape} (NCHW)")
         return x
 
     def _stage_views(self, arr, axis, count):
-        return _offset_views(arr, axis, count, self.size, self.stride)
+        a = self._axis(axis)
+        return _offset_views(arr, axis, count, self.size[a], self.stride[a])
 
     def _spread(self, grad, full_shape, axis, count, masks=None):
         """Reverse one stage: send ``grad`` (``count`` windows along ``axis``) back onto the full axis.
 
-        Offset k receives ``grad`` (sum) or ``masks[k] * grad`` (max).
+        Offset k receives ``grad`` (sum) or ``masks[k] * grad`` (max). Where windows
+        overlap (stride < size) the offsets' shares add up; otherwise they are written.
         """
-        covers_all = self._tiles and count * self.size == full_shape[axis]
+        a = self._axis(axis)
+        size, stride = self.size[a], self.stride[a]
+        covers_all = stride == size and count * size == full_shape[axis]
         out = (np.empty if covers_all else np.zeros)(full_shape, dtype=grad.dtype)
         for k, view in enumerate(self._stage_views(out, axis, count)):
             part = grad if masks is None else masks[k] * grad
-            if self._overlaps:
+            if stride < size:
                 view += part
             else:
                 view[...] = part
         return out
 
     def _backward_setup(self, grad_out):
-        x = self._cached("_x")
+        x = self._cached("x")
         out_shape = self.output_shape(x.shape)
         grad_out = self._check_grad(grad_out, out_shape).astype(x.dtype, copy=False)
         column_stage_shape = (*x.shape[:3], out_shape[3])
         return x, out_shape, grad_out, column_stage_shape
 
     def __repr__(self):
-        stride = "" if self._tiles else f", stride={self.stride}"
-        return f"{type(self).__name__}({self.size}{stride})"
+        def show(value):
+            return value[0] if value[0] == value[1] else value
+        stride = "" if self.stride == self.size else f", stride={show(self.stride)}"
+        return f"{type(self).__name__}({show(self.size)}{stride})"
 
 
 def _winners(better: list[np.ndarray], shape) -> list[np.ndarray]:
@@ -123,9 +124,9 @@ class MaxPool2D(_Pool2D):
 
     Parameters
     ----------
-    size : int
-        Window side (windows are size × size).
-    stride : int, optional
+    size : int or (kh, kw)
+        Window size (an int k means k × k).
+    stride : int or (sh, sw), optional
         Step between windows; default ``size`` (non-overlapping windows).
 
     Shapes: input (n, C, H, W) → output (n, C, H_out, W_out); no parameters.
@@ -169,17 +170,15 @@ class MaxPool2D(_Pool2D):
 
     def forward(self, x):
         x = self._check_image_batch(x)
-        out, self._better = self._forward(x, record=self.training)
-        if not self.training:
-            self._better = None
-        self._x = x
+        out, better = self._forward(x, record=self.training)
+        self.cache = {"x": x, "better": better if self.training else None}
         return out
 
-    def backward(self, grad_out):
+    def backward(self, grad_out, input_grad: bool = True):
         x, out_shape, grad_out, column_shape = self._backward_setup(grad_out)
-        if self._better is None:
-            _, self._better = self._forward(x, record=True)
-        column_better, row_better = self._better
+        if self.cache["better"] is None:
+            _, self.cache["better"] = self._forward(x, record=True)
+        column_better, row_better = self.cache["better"]
         grad_columns = self._spread(grad_out, column_shape, 2, out_shape[2],
                                     _winners(row_better, out_shape))
         return self._spread(grad_columns, x.shape, 3, out_shape[3],
@@ -203,13 +202,13 @@ class AvgPool2D(_Pool2D):
     def forward(self, x):
         x = self._check_image_batch(x)
         _, _, ho, wo = self.output_shape(x.shape)
-        self._x = x
+        self.cache = {"x": x}
         out = self._running_sum(self._running_sum(x, 3, wo), 2, ho)
-        out /= self.size * self.size
+        out /= self.size[0] * self.size[1]
         return out
 
-    def backward(self, grad_out):
+    def backward(self, grad_out, input_grad: bool = True):
         x, out_shape, grad_out, column_shape = self._backward_setup(grad_out)
-        share = grad_out / (self.size * self.size)
+        share = grad_out / (self.size[0] * self.size[1])
         grad_columns = self._spread(share, column_shape, 2, out_shape[2])
         return self._spread(grad_columns, x.shape, 3, out_shape[3])

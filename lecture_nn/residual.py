@@ -23,7 +23,9 @@ a ReLU is off; that variant is available through ``activation``.
 """
 from __future__ import annotations
 
-from .layers import Container, Layer, Linear
+from lecture_nn.activations import get_activation
+from lecture_nn.convolution import Conv2D, output_size
+from lecture_nn.layers import Container, Layer, Linear
 
 
 class Residual(Container):
@@ -54,9 +56,9 @@ class Residual(Container):
                 raise TypeError(f"Residual {name} must be a Layer (e.g. a Sequential), "
                                 f"got {type(layer).__name__}")
         if activation is not None and not isinstance(activation, Layer):
-            from .activations import get_activation
             activation = get_activation(activation)
         self.block, self.projection, self.activation = block, projection, activation
+        self._refuse_shared_layers()
 
     def children(self):
         parts = (("block", self.block), ("projection", self.projection),
@@ -72,15 +74,20 @@ class Residual(Container):
                     "shape" if self.projection is None else "fix the projection's sizes")
             raise ValueError(f"Residual: the block maps input {a.shape} to {branch.shape} but the "
                              f"skip path gives {skip.shape}; {hint}")
-        self._out_shape = branch.shape
+        self.cache = {"out_shape": branch.shape}
         total = skip + branch
         return total if self.activation is None else self.activation.forward(total)
 
-    def backward(self, grad_out):
-        out_shape = self._cached("_out_shape")
+    def backward(self, grad_out, input_grad: bool = True):
+        out_shape = self._cached("out_shape")
         delta = self._check_grad(grad_out, out_shape)
         if self.activation is not None:
             delta = self.activation.backward(delta)
+        if not input_grad:   # the parts still fill their grads; nobody needs ∂ℓ/∂a
+            self.block.backward(delta, input_grad=False)
+            if self.projection is not None:
+                self.projection.backward(delta, input_grad=False)
+            return None
         grad_block = self.block.backward(delta)
         grad_skip = delta if self.projection is None else self.projection.backward(delta)
         return grad_skip + grad_block
@@ -108,12 +115,11 @@ def projection_for(in_shape, out_shape, rng=None) -> Layer | None:
         return Linear(in_shape[0], out_shape[0], rng=rng)
     if len(in_shape) == 3 and len(out_shape) == 3:
         (_, h, w), (_, h_out, w_out) = in_shape, out_shape
-        stride = h // h_out if h_out else 0
-        if h_out < 1 or stride < 1 or (h - 1) // stride + 1 != h_out \
-                or (w - 1) // stride + 1 != w_out:
+        stride = (h // max(h_out, 1), w // max(w_out, 1))
+        if min(h_out, w_out, *stride) < 1 or output_size((h, w), 1, stride) != (h_out, w_out):
             raise ValueError(f"no 1×1 strided convolution maps maps of size {h}×{w} to "
                              f"{h_out}×{w_out}; use a block that keeps the size or halves it")
-        from .conv import Conv2D
-        return Conv2D(in_shape[0], out_shape[0], 1, stride=stride, rng=rng)
+        return Conv2D(in_shape[0], out_shape[0], 1, stride=stride[0] if stride[0] == stride[1] else stride,
+                      rng=rng)
     raise ValueError(f"projection_for expects two vector shapes (d,) or two image shapes "
                      f"(C, H, W) of one example, got {in_shape} and {out_shape}")

@@ -4,23 +4,28 @@ from __future__ import annotations
 import numpy as np
 from tqdm.auto import tqdm
 
-from ._validation import as_float_array, check_rng, positive_int
-from .losses import get_loss
-from .optim import SGD
-from .penalties import PENALTIES
+from lecture_nn.checks import as_float_array, check_rng, positive_int
+from lecture_nn.layers import evaluation_mode
+from lecture_nn.losses import get_loss
+from lecture_nn.optim import SGD
+from lecture_nn.penalties import PENALTIES
 
 CLASSIFICATION_LOSSES = {"hinge", "logistic", "softmax_cross_entropy", "sigmoid_cross_entropy"}
 
 
 def predict(model, X, batch_size: int = 1024) -> np.ndarray:
-    """Network outputs F(X; θ) in evaluation mode (dropout off), in batches."""
+    """Network outputs F(X; θ) in evaluation mode (dropout off), in batches.
+
+    The model's mode is restored afterwards, and what the forward passes kept
+    for backward is dropped (``model.clear_cache()``): prediction-sized arrays
+    would otherwise stay in memory as long as the model does.
+    """
     X = as_float_array(X, "X", ndim=(2, 4))
-    was_training = model.training
-    model.eval()
-    try:
-        outs = [model.forward(X[i:i + batch_size]) for i in range(0, len(X), batch_size)]
-    finally:
-        model.train(was_training)
+    with evaluation_mode(model):
+        try:
+            outs = [model.forward(X[i:i + batch_size]) for i in range(0, len(X), batch_size)]
+        finally:
+            model.clear_cache()
     return np.concatenate(outs)
 
 
@@ -74,12 +79,7 @@ def _check_against_model(model, loss_fn, X, y):
     to learn the output shape; the loss then sees every label with zero scores
     of that shape, so a label out of range anywhere in y fails before training.
     """
-    was_training = model.training
-    model.eval()
-    try:
-        z = model.forward(X[:1])
-    finally:
-        model.train(was_training)
+    z = predict(model, X[:1])
     loss_fn(y, np.zeros((len(X),) + z.shape[1:], dtype=z.dtype))
 
 
@@ -151,7 +151,7 @@ def fit(model, X, y, loss="softmax_cross_entropy", *, epochs: int = 10, batch_si
             idx = order[start:start + batch_size]
             z = model.forward(X[idx])
             batch_loss, dz = loss_fn(y[idx], z)
-            model.backward(dz)
+            model.backward(dz, input_grad=False)   # ∂ℓ/∂(data) is not needed
             extra = None
             if penalty:
                 _, extra = PENALTIES[penalty](model.params, lam)

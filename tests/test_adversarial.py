@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import lecture_nn as nn
-from lecture_nn.adversarial import (class_probabilities, fgsm, fgsm_accuracy, fooling_images,
+from lecture_nn.lessons.dropout.adversarial import (class_probabilities, fgsm, fgsm_accuracy, fooling_images,
                                     input_gradient)
 from lecture_nn.dropout import Dropout
 from lecture_nn.gradcheck import numerical_gradient, relative_error

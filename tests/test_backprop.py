@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 import lecture_nn as nn
-from lecture_nn.backprop import (Network, backprop_dataset, backprop_example,
+from lecture_nn.lessons.backprop.procedure import (Network, backprop_dataset, backprop_example,
                                  network_from_sequential)
-from lecture_nn.exercises import backprop as ex
-from lecture_nn.paths import (backprop_cost, count_paths, naive_chain_rule_cost,
+from lecture_nn.lessons.backprop import exercises as ex
+from lecture_nn.lessons.backprop.paths import (backprop_cost, count_paths, naive_chain_rule_cost,
                               sum_over_paths_gradient)
 
 
@@ -113,7 +113,7 @@ def test_checkers_accept_right_and_reject_wrong_answers(capsys):
 
 
 def test_backprop_stepper_shows_the_chosen_layer():
-    from lecture_nn.widgets.backprop import backprop_stepper
+    from lecture_nn.lessons.backprop.widgets import backprop_stepper
     explorer = backprop_stepper()
     assert explorer.state["dW"].shape == (3, 2)
     first_figure = explorer.figure

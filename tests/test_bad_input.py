@@ -17,9 +17,9 @@ import pytest
 
 import lecture_nn as nn
 from lecture_nn import data, init
-from lecture_nn.conv import Conv2D, conv2d, conv2d_fast, conv_matrix, output_size
+from lecture_nn.lessons.convolution import Conv2D, conv2d, conv2d_fast, conv_matrix, output_size
 from lecture_nn.dropout import Dropout
-from lecture_nn.flatten import Flatten
+from lecture_nn.layers import Flatten
 from lecture_nn.penalties import l1_penalty, l2_penalty
 from lecture_nn.pooling import AvgPool2D, MaxPool2D
 from lecture_nn.residual import Residual

@@ -4,9 +4,9 @@ import pytest
 import scipy.sparse
 from scipy.signal import correlate2d
 
-from lecture_nn.conv import col2im, im2col
-from lecture_nn.conv.fast import col2im_wide, im2col_wide
-from lecture_nn.conv import (conv2d, conv2d_fast, conv2d_fft, conv2d_loop, conv_matrix,
+from lecture_nn.lessons.convolution import col2im, im2col
+from lecture_nn.fast_conv import col2im_wide, im2col_wide
+from lecture_nn.lessons.convolution import (conv2d, conv2d_fast, conv2d_fft, conv2d_loop, conv_matrix,
                              dense_matrix_flops, direct_flops, fft_crossover, fft_flops,
                              fully_connected_weights, locally_connected_weights, output_size,
                              prefers_fft, shared_weights)

@@ -3,11 +3,11 @@ import matplotlib
 import numpy as np
 import pytest
 
-from lecture_nn.conv import conv_matrix, fft_crossover
-from lecture_nn.conv.images import FILTERS, sample_photo
-from lecture_nn.exercises.convolution import (EXERCISE_KERNEL, check_conv_matrix, check_crossover,
+from lecture_nn.lessons.convolution import conv_matrix, fft_crossover
+from lecture_nn.lessons.convolution.images import FILTERS, sample_photo
+from lecture_nn.lessons.convolution.exercises import (EXERCISE_KERNEL, check_conv_matrix, check_crossover,
                                               check_weight_count)
-from lecture_nn.widgets.convolution import (filter_editor, format_kernel, parse_kernel,
+from lecture_nn.lessons.convolution.widgets import (filter_editor, format_kernel, parse_kernel,
                                             patch_explorer, patch_geometry)
 
 

@@ -5,8 +5,8 @@ import pytest
 
 from lecture_nn.activations import ReLU
 from lecture_nn.diagrams import draw_convnet, draw_pooling_example
-from lecture_nn.conv import Conv2D
-from lecture_nn.flatten import Flatten
+from lecture_nn.lessons.convolution import Conv2D
+from lecture_nn.layers import Flatten
 from lecture_nn.gradcheck import check_model_gradients
 from lecture_nn.layers import Linear, Sequential
 from lecture_nn.pooling import AvgPool2D, MaxPool2D
@@ -46,7 +46,7 @@ def test_max_and_relu_commute():
 
 
 def test_feature_map_widget_recomputes_on_change():
-    from lecture_nn.widgets.convnets import feature_map_explorer
+    from lecture_nn.lessons.convnets.widgets import feature_map_explorer
 
     rng = np.random.default_rng(3)
     model = small_convnet(rng)
@@ -70,7 +70,7 @@ def test_feature_map_widget_recomputes_on_change():
 
 
 def test_convnet_exercise_checkers(capsys):
-    from lecture_nn.exercises import convnets as ex
+    from lecture_nn.lessons.convnets import exercises as ex
 
     assert ex.check_unpooled_parameters(3 * 25 + 3 + 3 * 24 * 24 * 10 + 10)
     assert not ex.check_unpooled_parameters(4408)

@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 
 import lecture_nn as nn
-from lecture_nn.conv import Conv2D
+from lecture_nn.lessons.convolution import Conv2D
 from lecture_nn.dropout import Dropout
-from lecture_nn.flatten import Flatten
+from lecture_nn.layers import Flatten
 from lecture_nn.pooling import MaxPool2D
 from lecture_nn.residual import Residual
 

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import lecture_nn as nn
-from lecture_nn.diagnostics import (activation_spread, backward_trace, dead_units,
+from lecture_nn.lessons.training.diagnostics import (activation_spread, backward_trace, dead_units,
                                     deep_network_profile,
                                     delta_norms, layer_outputs)
 

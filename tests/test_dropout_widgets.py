@@ -3,17 +3,17 @@ import numpy as np
 import pytest
 
 import lecture_nn as nn
-from lecture_nn.dropout import Dropout, dropout_mlp
-from lecture_nn.exercises.dropout import (FGSM_EXAMPLE, VARIANCE_EXAMPLE, check_dropout_variance,
+from lecture_nn.dropout import Dropout
+from lecture_nn.lessons.dropout.exercises import (FGSM_EXAMPLE, VARIANCE_EXAMPLE, check_dropout_variance,
                                           check_fgsm_linear_change, dropout_output_variance)
-from lecture_nn.widgets import dropout as dropout_widget
+from lecture_nn.lessons.dropout import widgets as dropout_widget
 
 
 def test_dropout_mlp_layout_and_p_zero_is_the_plain_mlp():
-    net = dropout_mlp([4, 5, 6, 2], "relu", p=0.3, rng=np.random.default_rng(0))
+    net = nn.mlp([4, 5, 6, 2], "relu", rng=np.random.default_rng(0), dropout=0.3)
     kinds = [type(layer).__name__ for layer in net.layers]
     assert kinds == ["Linear", "ReLU", "Dropout", "Linear", "ReLU", "Dropout", "Linear"]
-    plain = dropout_mlp([4, 5, 2], p=0.0, rng=np.random.default_rng(1))
+    plain = nn.mlp([4, 5, 2], rng=np.random.default_rng(1), dropout=0.0)
     reference = nn.mlp([4, 5, 2], "relu", rng=np.random.default_rng(1))
     assert not any(isinstance(layer, Dropout) for layer in plain.layers)
     for key in reference.params:

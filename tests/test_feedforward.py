@@ -5,17 +5,17 @@ import pytest
 
 import lecture_nn as nn
 from lecture_nn.activations import relu
-from lecture_nn.approximation import bump_network, max_error, train_approximation, TARGETS
-from lecture_nn.backprop import network_from_sequential
-from lecture_nn.capacity import fit_hidden_units
+from lecture_nn.lessons.feedforward.approximation import bump_network, max_error, train_approximation, TARGETS
+from lecture_nn.lessons.backprop.procedure import network_from_sequential
+from lecture_nn.lessons.feedforward.capacity import fit_hidden_units
 from lecture_nn.diagrams import draw_layer_connection
-from lecture_nn.exercises import feedforward as ex
-from lecture_nn.kernels import KernelClassifier, kernel_feature_map, rbf_kernel
-from lecture_nn.one_hidden import hinge_network_loss, hinge_weight_gradient
+from lecture_nn.lessons.feedforward import exercises as ex
+from lecture_nn.lessons.feedforward.kernels import KernelClassifier, kernel_feature_map, rbf_kernel
+from lecture_nn.lessons.feedforward.one_hidden import hinge_network_loss, hinge_weight_gradient
 from lecture_nn.data import make_three_stripes
-from lecture_nn.representations import (flip_units, hidden_features, is_linearly_separable,
+from lecture_nn.lessons.feedforward.representations import (flip_units, hidden_features, is_linearly_separable,
                                         separating_hyperplane)
-from lecture_nn.subgradient import is_subgradient
+from lecture_nn.lessons.feedforward.one_hidden import is_subgradient
 
 
 # --- kernels ------------------------------------------------------------------------------
@@ -210,7 +210,7 @@ def test_layer_connection_diagram_has_one_arrow_per_input():
 
 
 def test_approximation_explorer_reacts_to_controls():
-    from lecture_nn.widgets.feedforward import approximation_explorer
+    from lecture_nn.lessons.feedforward.widgets import approximation_explorer
     explorer = approximation_explorer()
     before = explorer.state["max_error"]
     explorer.controls["n_hidden"].value = 64
@@ -223,7 +223,7 @@ def test_approximation_explorer_reacts_to_controls():
 
 
 def test_relu_map_explorer_flip_changes_separability():
-    from lecture_nn.widgets.feedforward import relu_map_explorer
+    from lecture_nn.lessons.feedforward.widgets import relu_map_explorer
     explorer = relu_map_explorer()
     assert explorer.text.endswith("yes")
     first_figure = explorer.figure
@@ -235,7 +235,7 @@ def test_relu_map_explorer_flip_changes_separability():
 
 
 def test_hidden_units_explorer_retrains():
-    from lecture_nn.widgets.feedforward import hidden_units_explorer
+    from lecture_nn.lessons.feedforward.widgets import hidden_units_explorer
     explorer = hidden_units_explorer()
     explorer.controls["hidden"].value = 1
     assert explorer.state["model"].params["0.W"].shape == (2, 1)

@@ -139,9 +139,9 @@ def test_archive_with_a_pickled_member_is_refused(tmp_path):
 
 
 def test_convnet_with_residual_round_trip(tmp_path):
-    from lecture_nn.conv import Conv2D
+    from lecture_nn.lessons.convolution import Conv2D
     from lecture_nn.dropout import Dropout
-    from lecture_nn.flatten import Flatten
+    from lecture_nn.layers import Flatten
     from lecture_nn.pooling import MaxPool2D
     from lecture_nn.residual import Residual
 

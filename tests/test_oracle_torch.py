@@ -199,9 +199,9 @@ def test_sgd_momentum_matches_torch():
 
 
 # --- convolution, pooling, flatten, dropout, residual -----------------------------
-from lecture_nn.conv import Conv2D, conv2d, conv2d_fast, conv2d_fft, conv2d_loop  # noqa: E402
+from lecture_nn.lessons.convolution import Conv2D, conv2d, conv2d_fast, conv2d_fft, conv2d_loop  # noqa: E402
 from lecture_nn.dropout import Dropout  # noqa: E402
-from lecture_nn.flatten import Flatten  # noqa: E402
+from lecture_nn.layers import Flatten  # noqa: E402
 from lecture_nn.pooling import AvgPool2D, MaxPool2D  # noqa: E402
 from lecture_nn.residual import Residual, projection_for  # noqa: E402
 
@@ -360,3 +360,47 @@ def test_every_layer_has_an_oracle_test():
 def test_every_loss_has_an_oracle_test():
     missing = set(nn.losses.LOSSES) - set(TORCH_LOSSES)
     assert not missing, f"losses without a PyTorch oracle test in this file: {sorted(missing)}"
+
+
+# --- (height, width) pairs for kernel size, stride and padding, as PyTorch takes them ---------
+PAIR_CASES = [  # (n, in_channels, out_channels, H, W, kernel, stride, padding)
+    (1, 1, 1, 8, 8, 3, (1, 2), 0),            # the example: 6×3, not 6×6
+    (1, 1, 1, 8, 8, 3, 1, (0, 2)),            # 6×10, not 6×6
+    (2, 2, 3, 9, 11, (2, 4), (2, 1), (1, 0)),
+    (2, 3, 2, 10, 7, (3, 1), (1, 1), (2, 1)),  # stride 1 with an oblong kernel: the wide-column route
+    (1, 2, 2, 7, 12, (1, 3), (3, 2), (0, 1)),
+]
+
+
+@pytest.mark.parametrize("n, c, o, h, w, k, stride, padding", PAIR_CASES)
+def test_conv2d_layer_with_pairs_matches_torch(n, c, o, h, w, k, stride, padding):
+    rng = np.random.default_rng(h * 100 + w)
+    layer = Conv2D(c, o, k, stride=stride, padding=padding, rng=rng)
+    layer.params["b"][:] = rng.standard_normal(o)
+    W_t, b_t = t(layer.params["W"]), t(layer.params["b"])
+    compare_layer(layer, rng.standard_normal((n, c, h, w)),
+                  lambda x: F.conv2d(x, W_t, b_t, stride=stride, padding=padding),
+                  {"W": W_t, "b": b_t}, rng)
+
+
+@pytest.mark.parametrize("implementation", [conv2d_loop, conv2d_fast, conv2d_fft, conv2d],
+                         ids=lambda f: f.__name__)
+@pytest.mark.parametrize("n, c, o, h, w, k, stride, padding", PAIR_CASES)
+def test_conv2d_functions_with_pairs_match_torch(implementation, n, c, o, h, w, k, stride, padding):
+    rng = np.random.default_rng(6)
+    kh, kw = (k, k) if isinstance(k, int) else k
+    x, W, b = rng.standard_normal((n, c, h, w)), rng.standard_normal((o, c, kh, kw)), rng.standard_normal(o)
+    expected = F.conv2d(t(x, False), t(W, False), t(b, False), stride=stride, padding=padding)
+    assert_close(implementation(x, W, b, stride=stride, padding=padding), expected,
+                 implementation.__name__)
+
+
+@pytest.mark.parametrize("ours, theirs", [(MaxPool2D, F.max_pool2d), (AvgPool2D, F.avg_pool2d)],
+                         ids=["max", "avg"])
+@pytest.mark.parametrize("size, stride, shape", [((2, 3), None, (2, 2, 8, 9)), ((2, 3), (1, 2), (1, 3, 6, 7)),
+                                                 (2, (2, 1), (1, 2, 6, 5)), ((3, 1), (2, 1), (2, 1, 7, 4))])
+def test_pooling_with_pairs_matches_torch(ours, theirs, size, stride, shape):
+    rng = np.random.default_rng(3)
+    x = rng.permutation(np.arange(np.prod(shape)) * 0.01).reshape(shape)  # no ties
+    compare_layer(ours(size, stride=stride), x,
+                  lambda x_t: theirs(x_t, size, stride=stride or size), {}, rng)

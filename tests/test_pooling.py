@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from lecture_nn.flatten import Flatten
+from lecture_nn.layers import Flatten
 from lecture_nn.gradcheck import check_layer_gradients
 from lecture_nn.pooling import AvgPool2D, MaxPool2D
 

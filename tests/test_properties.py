@@ -3,7 +3,7 @@
 * every layer passes the finite-difference gradient check (float64, ≤ 1e-7);
 * the convolution implementations agree with each other and with the formula;
 * a delta image returns the filter flipped (we compute a cross-correlation,
-  the kernel slides unflipped, see ``lecture_nn.conv``), a delta kernel shifts;
+  the kernel slides unflipped, see ``lecture_nn.lessons.convolution``), a delta kernel shifts;
 * convolution is linear in the image and in the filters;
 * pooling a constant image gives a constant.
 
@@ -16,9 +16,9 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import lecture_nn as nn
-from lecture_nn.conv import Conv2D, conv2d, conv2d_fast, conv2d_fft, conv2d_loop, conv_matrix
+from lecture_nn.lessons.convolution import Conv2D, conv2d, conv2d_fast, conv2d_fft, conv2d_loop, conv_matrix
 from lecture_nn.dropout import Dropout
-from lecture_nn.flatten import Flatten
+from lecture_nn.layers import Flatten
 from lecture_nn.pooling import AvgPool2D, MaxPool2D
 from lecture_nn.residual import Residual
 

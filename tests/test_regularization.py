@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import lecture_nn as nn
-from lecture_nn.regularization import (augment_with_shifts, first_layer_weights,
+from lecture_nn.lessons.training.regularization import (augment_with_shifts, first_layer_weights,
                                        fraction_near_zero, train_classifier)
 
 

@@ -2,6 +2,8 @@
 import numpy as np
 import pytest
 
+import lecture_nn as nn
+
 from lecture_nn.activations import ReLU, Tanh
 from lecture_nn.gradcheck import check_layer_gradients, check_model_gradients
 from lecture_nn.layers import Linear, Sequential
@@ -125,9 +127,9 @@ def test_errors():
 
 
 def test_image_projection_is_a_strided_1x1_convolution():
-    conv = pytest.importorskip("lecture_nn.conv")
+    conv = pytest.importorskip("lecture_nn.lessons.convolution")
     if not hasattr(conv, "Conv2D"):
-        pytest.skip("lecture_nn.conv.Conv2D is not available")
+        pytest.skip("lecture_nn.lessons.convolution.Conv2D is not available")
     rng = np.random.default_rng(8)
     projection = projection_for((2, 8, 8), (4, 4, 4), rng)
     assert isinstance(projection, conv.Conv2D)
@@ -139,13 +141,13 @@ def test_image_projection_is_a_strided_1x1_convolution():
 
 # --- deep plain/residual networks (notebook 07) -------------------------------------------
 
-from lecture_nn.deep_nets import (depth_experiment, plain_network, residual_network,  # noqa: E402
+from lecture_nn.lessons.residual.deep_nets import (depth_experiment, plain_sizes, residual_network,  # noqa: E402
                                   spiral_task, weight_gradient_norms)
 
 
 def test_plain_and_residual_networks_have_the_same_parameters():
     rng = np.random.default_rng(0)
-    plain, resnet = plain_network(12, 8, 2, 3, rng=rng), residual_network(12, 8, 2, 3, rng=rng)
+    plain, resnet = nn.mlp(plain_sizes(12, 8, 2, 3), rng=rng), residual_network(12, 8, 2, 3, rng=rng)
     assert plain.n_params() == resnet.n_params() == 2 * 8 + 8 + 10 * (8 * 8 + 8) + 8 * 3 + 3
     assert sum(isinstance(layer, Residual) for layer in resnet.layers) == 10
     X = rng.standard_normal((5, 2))
@@ -166,7 +168,7 @@ def test_branch_scaling_keeps_the_deep_residual_signal_bounded():
 
 def test_residual_network_gets_larger_gradients_at_depth_than_plain():
     X, y, _, _ = spiral_task(n=150)
-    plain = weight_gradient_norms(plain_network(40, 32, 2, 3, rng=np.random.default_rng(1)), X, y)
+    plain = weight_gradient_norms(nn.mlp(plain_sizes(40, 32, 2, 3), rng=np.random.default_rng(1)), X, y)
     resnet = weight_gradient_norms(residual_network(40, 32, 2, 3, rng=np.random.default_rng(1)), X, y)
     assert np.median(resnet) > 5 * np.median(plain)
 
@@ -182,7 +184,7 @@ def test_depth_experiment_is_reproducible():
 
 def test_deep_network_bad_sizes():
     with pytest.raises(ValueError, match="depth"):
-        plain_network(1, 8, 2, 3)
+        plain_sizes(1, 8, 2, 3)
     with pytest.raises(TypeError, match="width"):
         residual_network(5, 8.5, 2, 3)
     with pytest.raises(ValueError, match="no weight matrix"):
@@ -193,7 +195,7 @@ def test_deep_network_bad_sizes():
 
 def test_residual_widget_recomputes_on_change():
     import matplotlib.pyplot as plt
-    from lecture_nn.widgets.residual import residual_explorer
+    from lecture_nn.lessons.residual.widgets import residual_explorer
 
     explorer = residual_explorer()
     explorer.controls["epochs"].value = 0
@@ -210,14 +212,14 @@ def test_residual_widget_recomputes_on_change():
 
 
 def test_residual_exercise_checkers(capsys):
-    from lecture_nn.exercises import residual as ex
+    from lecture_nn.lessons.residual import exercises as ex
 
     a, w, v = ex.EXERCISE_POINT.values()
     eps = 1e-6
     numeric = ((a + eps + w * np.tanh(v * (a + eps))) - (a - eps + w * np.tanh(v * (a - eps)))) / (2 * eps)
     assert ex.check_skip_derivative(numeric)
     assert not ex.check_skip_derivative(numeric - 1.0)  # forgetting the skip path
-    assert ex.check_parameter_count(plain_network(40, 32, 2, 3, rng=np.random.default_rng(0)).n_params())
+    assert ex.check_parameter_count(nn.mlp(plain_sizes(40, 32, 2, 3), rng=np.random.default_rng(0)).n_params())
     assert not ex.check_parameter_count(0)
     assert ex.check_variance_growth(2) and not ex.check_variance_growth(1.5)
     assert "not yet" in capsys.readouterr().out

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from lecture_nn.exercises.training import (ZERO_INIT_CLASS_COUNTS, check_relu_variance,
+from lecture_nn.lessons.training.exercises import (ZERO_INIT_CLASS_COUNTS, check_relu_variance,
                                            check_sigmoid_shrink_factor, check_zero_init_bias_gap)
-from lecture_nn.widgets.training import gradient_flow, gradient_flow_explorer
+from lecture_nn.lessons.training.widgets import gradient_flow, gradient_flow_explorer
 
 
 def test_gradient_flow_explorer_reacts_to_every_control():

@@ -1,7 +1,7 @@
 """The start-here widget recomputes and redraws when a control changes (no browser needed)."""
 import matplotlib.pyplot as plt
 
-from lecture_nn.widgets.start import toy_network_explorer
+from lecture_nn.lessons.start.widgets import toy_network_explorer
 
 
 def test_changing_hidden_units_retrains_and_redraws():
