@@ -22,7 +22,7 @@ def notebook06_convnet(rng, dtype):
     """Conv(1→12, 5×5) → max-pool 2 → ReLU → Conv(12→24, 3×3) → max-pool 2 → ReLU → Linear(600→10)."""
     try:
         from lecture_nn import Linear, ReLU, Sequential
-        from lecture_nn.lessons.convolution import Conv2D
+        from lecture_nn import Conv2D
         from lecture_nn.layers import Flatten
         from lecture_nn.pooling import MaxPool2D
     except ImportError as exc:
@@ -34,9 +34,7 @@ def notebook06_convnet(rng, dtype):
 
 
 def lecture_nn_model(dtype):
-    model = notebook06_convnet(np.random.default_rng(SEED), dtype)
-    model[0].needs_input_grad = False   # as in PyTorch, where the data does not require grad
-    return model
+    return notebook06_convnet(np.random.default_rng(SEED), dtype)
 
 
 def _data(dtype):
@@ -63,7 +61,7 @@ def build_lecture_nn(dtype):
         model.train()
         for idx in batches:
             _, dz = softmax_cross_entropy(y[idx], model.forward(X[idx]))
-            model.backward(dz)
+            model.backward(dz, input_grad=False)   # as in PyTorch: no gradient for the data
             optimiser.step()
     return epoch
 

@@ -22,13 +22,12 @@ def build_lecture_nn(dtype):
 
     x, y = _data(dtype)
     model = mlp(SIZES, "relu", rng=np.random.default_rng(SEED), dtype=dtype)
-    model[0].needs_input_grad = False  # as in PyTorch, where the data does not require grad
     optimiser = SGD(model, lr=LR)
 
     def step():
         scores = model.forward(x)
         _, dz = softmax_cross_entropy(y, scores)
-        model.backward(dz)
+        model.backward(dz, input_grad=False)   # as in PyTorch, where the data does not require grad
         optimiser.step()
     return step
 

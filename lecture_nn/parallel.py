@@ -15,10 +15,20 @@ of threads do not fight over the cores — scikit-learn's KMeans does the same.
 Each part must write only its own slice of the outputs, and any sum over the
 batch must be taken after the parts are done: then the result does not depend
 on the number of threads, bit for bit.
+
+Interrupts (Ctrl+C, Kernel → Interrupt): while the parts run, a SIGINT is only
+noted, and delivered to the previous handler (usually as KeyboardInterrupt) once
+the parts have stopped and the BLAS limits are restored — a few milliseconds
+to a second later. An interrupt in the middle would leave BLAS on one thread.
+
+Only the main thread can hold back SIGINT, and from other threads OpenBLAS
+ignores ``set_num_threads``: called from another thread, :func:`for_each_part`
+runs the work serially in that thread, without touching BLAS.
 """
 from __future__ import annotations
 
 import os
+import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor, wait
 
@@ -81,26 +91,50 @@ def for_each_part(work, items: slice, n_threads: int | None = None) -> None:
     items : slice with start and stop
         The range to split (e.g. the images of a batch).
     n_threads : int, optional
-        Default :func:`thread_budget`. With one thread (or one item), or while
-        another thread is inside ``for_each_part``, ``work`` is called once, on
-        the whole range, in the calling thread.
+        Default :func:`thread_budget`. With one thread (or one item), when called
+        from a thread other than the main one, or while ``for_each_part`` is
+        already running, ``work`` is called once, on the whole range, in the
+        calling thread.
 
     Errors raised by ``work`` reach the caller, after every part has stopped.
+    A SIGINT arriving meanwhile is passed on to its handler after every part
+    has stopped and BLAS is back to its thread limits.
     """
     if n_threads is None:
         n_threads = thread_budget()
     parts = split(items, n_threads)
-    if len(parts) == 1 or not _busy.acquire(blocking=False):
+    # SIGINT can be held back only in the main thread, and only if its handler is Python's to restore
+    if (len(parts) == 1 or threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is None):
         work(items)
         return
+    interrupts = []
+    # from here on a SIGINT is noted, not raised: a KeyboardInterrupt in the middle of the
+    # clean-up would leave BLAS on one thread or the lock held
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: interrupts.append(signum))
+    try:
+        _run_parts(work, items, parts)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if interrupts:
+            # deliver it again, now to the previous handler: Python's raises KeyboardInterrupt,
+            # IPython's does what it does, SIG_IGN ignores it, SIG_DFL ends the process
+            signal.raise_signal(signal.SIGINT)
+
+
+def _run_parts(work, items: slice, parts: list[slice]) -> None:
     libraries = _blas_libraries()
     saved = [lib.num_threads for lib in libraries]
+    if not _busy.acquire(blocking=False):    # a nested call: from a part, or a signal handler
+        work(items)
+        return
     futures = []
     try:
         for lib in libraries:
             lib.set_num_threads(1)
         pool = _get_pool(len(parts) - 1)
-        futures = [pool.submit(_run_part, work, part) for part in parts[1:]]
+        for part in parts[1:]:
+            futures.append(pool.submit(_run_part, work, part))
         _run_part(work, parts[0])
     finally:
         wait(futures)                  # no part may still be writing when we return

@@ -6,7 +6,7 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 from lecture_nn import parallel
-from lecture_nn.conv import Conv2D
+from lecture_nn.lessons.convolution import Conv2D
 
 
 def blas_threads():
@@ -64,6 +64,34 @@ def test_an_error_in_a_part_reaches_the_caller_after_every_part_stopped():
             parallel.for_each_part(lambda part: part.start == 2 and 1 / 0, slice(0, 4))
         assert blas_threads() == before
     assert finished == [slice(2, 4)]
+
+
+def test_a_call_from_another_thread_runs_serially_there_and_leaves_blas_alone():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((6, 3, 9, 9)).astype(np.float32)
+    grad = rng.standard_normal((6, 4, 7, 7)).astype(np.float32)
+
+    def conv_results():
+        layer = Conv2D(3, 4, 3, rng=np.random.default_rng(1), dtype=np.float32)
+        return layer.forward(x), layer.backward(grad), layer.grads["W"]
+
+    calls, results = [], []
+
+    def in_a_thread():
+        parallel.for_each_part(lambda part: calls.append((part, threading.get_ident(), blas_threads())),
+                               slice(0, 8))
+        results.append(conv_results())
+
+    with threadpool_limits(2):
+        before = blas_threads()
+        expected = conv_results()
+        thread = threading.Thread(target=in_a_thread)
+        thread.start()
+        thread.join()
+        assert blas_threads() == before
+    assert calls == [(slice(0, 8), thread.ident, before)]
+    for a, b in zip(expected, results[0]):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_nested_calls_run_serially():

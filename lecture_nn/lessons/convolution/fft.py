@@ -21,8 +21,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.fft import next_fast_len
 
-from lecture_nn.convolution import add_bias_and_squeeze, check_conv_inputs
-from lecture_nn.patches import output_size, pad_images
+from lecture_nn.convolution import add_bias_and_squeeze, padded_conv_inputs
 
 
 def conv2d_fft(x, w, b=None, stride=1, padding=0):
@@ -31,12 +30,9 @@ def conv2d_fft(x, w, b=None, stride=1, padding=0):
     Same arguments, shapes and result as :func:`lecture_nn.lessons.convolution.conv2d_fast`
     (float32 input is transformed in single precision and stays float32).
     """
-    x, w, b, stride, padding, squeeze = check_conv_inputs(x, w, b, stride, padding)
-    xp = pad_images(x, padding)
+    xp, w, b, (sh, sw), (Ho, Wo), squeeze = padded_conv_inputs(x, w, b, stride, padding)
     N, C, Hp, Wp = xp.shape
     O, _, kh, kw = w.shape
-    Ho, Wo = output_size((Hp, Wp), (kh, kw), stride)
-    sh, sw = stride
     # any size >= (Hp, Wp) works (the valid outputs never wrap); pick one with small prime factors
     shape = (next_fast_len(Hp, real=True), next_fast_len(Wp, real=True))
     x_hat = np.fft.rfft2(xp, s=shape)                       # (N, C, Fh, Fw)
@@ -49,5 +45,5 @@ def conv2d_fft(x, w, b=None, stride=1, padding=0):
         w_f = np.ascontiguousarray(w_hat.transpose(2, 3, 1, 0))   # (Fh, Fw, C, O)
         full = np.fft.irfft2(x_f @ w_f, s=shape, axes=(0, 1)).transpose(2, 3, 0, 1)
     out = full[:, :, :sh * (Ho - 1) + 1:sh, :sw * (Wo - 1) + 1:sw]
-    out = np.ascontiguousarray(out, dtype=x.dtype)
+    out = np.ascontiguousarray(out, dtype=xp.dtype)
     return add_bias_and_squeeze(out, b, squeeze)

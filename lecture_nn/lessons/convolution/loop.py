@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lecture_nn.convolution import add_bias_and_squeeze, check_conv_inputs
-from lecture_nn.patches import output_size, pad_images
+from lecture_nn.convolution import add_bias_and_squeeze, padded_conv_inputs
 
 
 def conv2d_loop(x, w, b=None, stride=1, padding=0):
@@ -18,13 +17,10 @@ def conv2d_loop(x, w, b=None, stride=1, padding=0):
 
     Same arguments, shapes and result as :func:`lecture_nn.lessons.convolution.conv2d_fast`.
     """
-    x, w, b, stride, padding, squeeze = check_conv_inputs(x, w, b, stride, padding)
-    xp = pad_images(x, padding)
+    xp, w, b, (sh, sw), (Ho, Wo), squeeze = padded_conv_inputs(x, w, b, stride, padding)
     N, C, Hp, Wp = xp.shape
     O, _, kh, kw = w.shape
-    Ho, Wo = output_size((Hp, Wp), (kh, kw), stride)
-    sh, sw = stride
-    out = np.zeros((N, O, Ho, Wo), dtype=x.dtype)
+    out = np.zeros((N, O, Ho, Wo), dtype=xp.dtype)
     for n in range(N):
         for o in range(O):
             for p in range(Ho):

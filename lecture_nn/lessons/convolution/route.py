@@ -9,10 +9,10 @@ from lecture_nn.convolution import check_conv_inputs
 
 
 BLAS_ADVANTAGE = 4.0
-"""How many FFT flops cost as much time as one flop of a matrix-matrix product (measured
-on a 2-core x86 machine): with several filters or channels im2col + matmul runs near the
-CPU's peak, the FFT's passes over memory do not. With one filter on one channel the
-sliding window is a matrix-*vector* product, memory-bound too, and the factor is 1."""
+"""How many FFT flops cost as much time as one flop of a matrix-matrix product (im2col + matmul
+runs near the CPU's peak, the FFT's passes over memory do not; see ``docs/benchmarks.md``).
+With one filter on one channel the sliding window is a matrix-*vector* product, memory-bound
+too, and the factor is 1."""
 
 
 def prefers_fft(image_shape, kernel_shape, stride=1, padding=0, in_channels=1,
