@@ -170,7 +170,7 @@ class FastPatchProducts:
         O, dtype = W_mat.shape[0], x_padded.dtype
         chunk = batch_chunk(N, K * positions * x_padded.itemsize, self.max_patch_bytes)
         cols = self._buffer("cols", (chunk, K, positions), dtype)
-        b = bias[:, None, None]
+        b = bias[:, None]
         z = np.empty((N, O, Ho, Wo), dtype=dtype)
         if self.stride == (1, 1):   # products over the padded width, then the junk columns dropped
             z_wide = self._buffer("z_wide", (chunk, O, Ho, Wp), dtype)
@@ -178,12 +178,15 @@ class FastPatchProducts:
             def part(images, rows):   # images of the batch, rows of the chunk's buffers
                 self._fill_cols(images, cols[rows])
                 np.matmul(W_mat, cols[rows], out=_flat(z_wide[rows])[..., :positions])
-                np.add(z_wide[rows, ..., :Wo], b, out=z[images])
+                np.copyto(z[images], z_wide[rows, ..., :Wo])
+                z_part = _flat(z[images])
+                z_part += b         # on the contiguous result: faster than adding while cropping
         else:
             def part(images, rows):
                 self._fill_cols(images, cols[rows])
-                np.matmul(W_mat, cols[rows], out=_flat(z[images]))
-                z[images] += b
+                z_part = _flat(z[images])
+                np.matmul(W_mat, cols[rows], out=z_part)
+                z_part += b
 
         for batch in batch_chunks(N, chunk):
             for_each_part(lambda images: part(images, _within(images, batch)), batch)

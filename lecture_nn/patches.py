@@ -17,6 +17,9 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 def pair(value, name: str, minimum: int) -> tuple[int, int]:
     """An int or an (int, int) pair → (along height, along width), each an integer >= ``minimum``."""
+    if type(value) is tuple and len(value) == 2 and type(value[0]) is int and type(value[1]) is int \
+            and value[0] >= minimum and value[1] >= minimum:
+        return value                    # already checked: the layers call this on every step
     values = tuple(value) if isinstance(value, (tuple, list, np.ndarray)) else (value, value)
     if len(values) != 2:
         raise ValueError(f"{name} must be an integer or a pair of integers, got {value!r}")
