@@ -92,6 +92,27 @@ def check_model_gradients(model, loss, X, y, eps: float = 1e-6) -> dict[str, flo
             for name, p in model.params.items()}
 
 
+def error_bound(worst_error: float) -> float:
+    """A power of ten 10 to 100 times above ``worst_error``: its size in a form that the
+    rounding of another CPU or BLAS (which moves a finite-difference error by a few times,
+    not by ten) does not change. ``inf`` stays ``inf``; 0 stays 0."""
+    if not np.isfinite(worst_error) or worst_error <= 0:
+        return float(worst_error)
+    return float(10.0 ** (np.ceil(np.log10(worst_error)) + 1))
+
+
+def describe_check(errors: dict[str, float], threshold: float = 1e-7) -> str:
+    """One line for a notebook: the size of the worst relative error and the verdict.
+
+    >>> describe_check({"W": 3.2e-10, "b": 8e-11})
+    'worst relative error < 1e-08 (threshold 1e-07: passed)'
+    """
+    value = worst(errors)
+    verdict = "passed" if value <= threshold else "FAILED"
+    size = f"< {error_bound(value):.0e}" if np.isfinite(value) and value > 0 else f"= {value:g}"
+    return f"worst relative error {size} (threshold {threshold:.0e}: {verdict})"
+
+
 def worst(errors: dict[str, float]) -> float:
     """The largest relative error of a check (``inf`` if any is not a number)."""
     values = np.array(list(errors.values()), dtype=float)
