@@ -328,3 +328,9 @@ def test_the_readable_loops_and_the_layer_agree_in_float32_too():
     assert out.dtype == np.float32
     np.testing.assert_allclose(out, conv2d_loop(x.astype(np.float64), layer.params["W"].astype(np.float64),
                                                 stride=1, padding=1), rtol=1e-4, atol=1e-4)
+
+
+def test_every_folder_of_the_package_is_a_package():
+    """A folder without __init__.py imports here (namespace package) but is left out of a wheel."""
+    for folder in {path.parent for path in PACKAGE.rglob("*.py")}:
+        assert (folder / "__init__.py").exists(), f"{folder} has no __init__.py"

@@ -1,0 +1,1 @@
+"""Notebook 06, convolutional networks (notes §5.2, Figs. 12 and 13)."""

@@ -1,0 +1,1 @@
+"""Notebook 07, residual networks (notes §5.3, Fig. 14)."""

@@ -1,0 +1,1 @@
+"""Notebook 00, start here: the first network on a toy set and its widget."""
