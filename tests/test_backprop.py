@@ -125,3 +125,18 @@ def test_backprop_stepper_shows_the_chosen_layer():
     explorer.controls["example"].value = 3
     assert not np.allclose(explorer.state["z"], before)
     plt.close("all")
+
+
+def test_describe_agreement_states_a_fixed_bound():
+    from lecture_nn.gradcheck import describe_check as describe_agreement, describe_difference
+    assert describe_agreement({"W": 2e-16, "b": 0.0}, bound=1e-13) == "worst relative error < 1e-13 (passed)"
+    assert describe_agreement(3e-10, bound=1e-8) == "worst relative error < 1e-08 (passed)"
+    assert describe_agreement({"W": 1e-12}, bound=1e-13) == "worst relative error ≥ 1e-13 (FAILED)"
+    assert "FAILED" in describe_agreement({"W": float("nan")})
+    a = np.array([1.0, 2.0])
+    assert describe_difference(a, a + 1e-17) == "worst relative error < 1e-13 (passed)"
+    assert "FAILED" in describe_difference(a, 2 * a)
+    with pytest.raises(ValueError, match="bound"):
+        describe_agreement(0.0, bound=0)
+    with pytest.raises(ValueError, match="no errors"):
+        describe_agreement({})

@@ -211,3 +211,31 @@ def test_im2col_wide_holds_the_patches_in_the_first_wo_columns_of_each_row(kerne
     assert im2col_wide(x, kernel, out=out) is out
     with pytest.raises(ValueError, match="C-contiguous"):   # a reshape would copy: the result would be lost
         im2col_wide(x, kernel, out=np.empty(wide.shape[:2] + (wide.shape[2] + 1,))[..., :-1])
+
+
+def test_dense_matrix_memory_is_the_notebook_formula():
+    # notebook 05 prints (d-k+1)² d² · 8 bytes for the dense matrix: 118.0 MB at d = 64, k = 5
+    kernel = np.ones((5, 5))
+    for d in (16, 32):
+        assert conv_matrix(d, kernel).nbytes == (d - 4) ** 2 * d ** 2 * 8
+    assert round((64 - 4) ** 2 * 64 ** 2 * 8 / 1e6, 1) == 118.0
+
+
+def test_integer_images_and_kernels_give_exact_matrix_products():
+    # notebook 05 prints the difference between M vec(x) and conv(x) as exactly 0.0
+    rng = np.random.default_rng(7)
+    x = rng.integers(-9, 10, size=(6, 7)).astype(float)
+    w = rng.integers(-3, 4, size=(2, 3)).astype(float)
+    M = conv_matrix(x.shape, w)
+    np.testing.assert_array_equal(M @ x.ravel(), conv2d(x, w).ravel())
+    np.testing.assert_array_equal(conv_matrix(x.shape, w, sparse=True) @ x.ravel(), M @ x.ravel())
+
+
+def test_router_asks_several_filters_for_a_factor_4():
+    # one filter on one channel: the counts decide; several filters: the FFT must win by 4
+    assert prefers_fft(256, 9) == (fft_flops(256, 9) < direct_flops(256, 9))
+    for k in (9, 15, 31):
+        counts = dict(in_channels=1, out_channels=2)
+        assert prefers_fft(256, k, **counts) == (4 * fft_flops(256, k, **counts)
+                                                 < direct_flops(256, k, **counts))
+    assert prefers_fft(256, 9) and not prefers_fft(256, 9, out_channels=2)

@@ -80,3 +80,18 @@ def test_exercise_checkers(capsys):
     assert not check_crossover(3)
     out = capsys.readouterr().out
     assert "correct" in out and "not yet" in out
+
+
+def test_filters_on_the_photo_as_notebook_05_describes():
+    # the plain edge detector sends most pixels near zero, the strong one about a third,
+    # with a median output more than twice as large; sharpening has the largest outputs
+    from lecture_nn.lessons.convolution import conv2d
+    photo = sample_photo()
+    names = ("sharpen", "edge detect", "strong edge detect")
+    size = {name: np.abs(conv2d(photo, FILTERS[name], padding=1)) for name in names}
+    near_zero = {name: np.mean(s < 0.05) for name, s in size.items()}
+    median = {name: np.median(s) for name, s in size.items()}
+    assert near_zero["edge detect"] > 0.6 and 0.25 < near_zero["strong edge detect"] < 0.4
+    assert median["strong edge detect"] > 2 * median["edge detect"]
+    assert median["sharpen"] == max(median.values())
+    assert near_zero["sharpen"] == min(near_zero.values())

@@ -96,3 +96,37 @@ def test_figure_12_and_13_drawings():
     max_grad_texts = [t.get_text() for t in fig.axes[3].texts]
     assert max_grad_texts.count("1") == 4 and max_grad_texts.count("0") == 12
     plt.close("all")
+
+
+def test_shifted_copies_follow_the_originals():
+    from lecture_nn.data import shift_images
+    from lecture_nn.lessons.convnets.comparison import MOVES, with_shifted_copies
+
+    rng = np.random.default_rng(8)
+    images = rng.random((20, 1, 6, 6)).astype(np.float32)
+    labels = np.arange(20) % 10
+    X, y = with_shifted_copies(images, labels, np.random.default_rng(9))
+    assert X.shape == (40, 1, 6, 6) and X.dtype == np.float32
+    np.testing.assert_array_equal(X[:20], images)
+    np.testing.assert_array_equal(y, np.concatenate([labels, labels]))
+    for original, copy in zip(images, X[20:]):
+        assert any(np.array_equal(copy, shift_images(original[None], dx, dy)[0]) for dx, dy in MOVES)
+    X_again, _ = with_shifted_copies(images, labels, np.random.default_rng(9))
+    np.testing.assert_array_equal(X, X_again)
+
+
+def test_compare_trains_both_networks_on_both_data_sets():
+    from lecture_nn.lessons.convnets.comparison import DATA, compare, digit_convnet, digit_mlp
+
+    rng = np.random.default_rng(10)
+    assert digit_convnet(rng).n_params() == 8938
+    assert digit_mlp(rng).n_params() == 784 * 128 + 128 + 128 * 10 + 10
+    images = rng.random((24, 1, 28, 28)).astype(np.float32)
+    labels = np.arange(24) % 10
+    recipe = {"stages": ((1, 0.01),), "momentum": 0.9, "batch_size": 8}
+    result = compare(images, labels, images[:10], labels[:10], seeds=range(2), recipe=recipe)
+    assert set(result["accuracy"]) == {(n, d) for n in ("MLP", "convnet") for d in DATA}
+    assert all(len(v) == 2 and all(0 <= a <= 1 for a in v) for v in result["accuracy"].values())
+    assert set(result["models"]) == set(result["accuracy"])
+    again = compare(images, labels, images[:10], labels[:10], seeds=range(2), recipe=recipe)
+    assert again["accuracy"] == result["accuracy"]

@@ -129,3 +129,16 @@ def test_deep_network_profile_by_initialiser_name_and_bad_scale():
         deep_network_profile(4, "tanh", scale=-1.0)
     with pytest.raises(ValueError, match="depth"):
         deep_network_profile(1, "tanh")
+
+
+def test_deep_network_profile_numbers_layers_from_the_first_hidden_to_the_output():
+    """Entry l − 1 is layer l: first the first hidden layer, last the output layer (the notes' layer l + 1)."""
+    depth, width, n = 4, 6, 8
+    profile = deep_network_profile(depth, "tanh", scale=1.0, width=width, n_examples=n, seed=3)
+    rng = np.random.default_rng(3)
+    model = nn.mlp([width] * depth + [10], "tanh", rng=rng, init=nn.init.gaussian(1.0 / np.sqrt(width)))
+    X, y = rng.standard_normal((n, width)), rng.integers(0, 10, n)
+    _, output_delta = nn.softmax_cross_entropy(y, model.forward(X))
+    assert profile["delta"][-1] == pytest.approx(np.linalg.norm(output_delta))
+    first_hidden = layer_outputs(model, X)[1]   # a^1 = f(z^1), after the first Linear layer
+    assert profile["spread"][0] == pytest.approx(np.std(first_hidden))

@@ -228,3 +228,50 @@ def test_helpers_reject_models_they_cannot_fold():
         mask_ensemble_average(inverted, np.ones((1, 3)), dropout_index=1)
     with pytest.raises(ValueError, match="too many"):
         all_masks(21)
+
+
+# --- notebook 04's experiment: wrong labels, validation split, early-stopping epoch ---------------
+from lecture_nn.lessons.dropout.experiment import (N_TRAIN, N_VALIDATION, corrupt_labels, digit_split,
+                                                   dropout_run)
+
+
+def test_corrupt_labels_changes_exactly_the_chosen_fraction_to_other_classes():
+    y = np.arange(200) % 10
+    noisy, flipped = corrupt_labels(y, 0.2, np.random.default_rng(0))
+    assert flipped.sum() == 40
+    assert np.all(noisy[flipped] != y[flipped]) and np.array_equal(noisy[~flipped], y[~flipped])
+    assert set(np.unique(noisy)) <= set(range(10))
+    again, _ = corrupt_labels(y, 0.2, np.random.default_rng(0))
+    np.testing.assert_array_equal(noisy, again)
+    untouched, none = corrupt_labels(y, 0.0, np.random.default_rng(0))
+    assert not none.any() and np.array_equal(untouched, y)
+    with pytest.raises(ValueError, match="fraction"):
+        corrupt_labels(y, 1.5, np.random.default_rng(0))
+
+
+def test_digit_split_keeps_validation_and_test_apart_from_training():
+    split = digit_split(0.2)
+    data = nn.data.load_mnist_subset()
+    assert len(split.X_train) == N_TRAIN and len(split.X_val) == N_VALIDATION
+    np.testing.assert_array_equal(split.X_val, data.X_train[N_TRAIN:N_TRAIN + N_VALIDATION])
+    np.testing.assert_array_equal(split.y_val, data.y_train[N_TRAIN:N_TRAIN + N_VALIDATION])
+    np.testing.assert_array_equal(split.X_test, data.X_test)
+    assert split.flipped.sum() == round(0.2 * N_TRAIN)
+    np.testing.assert_array_equal(split.y_train_true, data.y_train[:N_TRAIN])
+
+
+def test_dropout_run_epoch_by_epoch_is_one_fit_and_keeps_the_best_epoch():
+    run = dropout_run(0.0, seed=3, epochs=4)
+    # the same training as one call of fit: momentum and the generator carry over the epochs
+    split = digit_split()
+    rng = np.random.default_rng(3)
+    model = nn.mlp([784, 128, 128, 10], "relu", rng=rng)
+    history = nn.fit(model, split.X_train, split.y_train, epochs=4, batch_size=50, lr=0.05, momentum=0.9,
+                     rng=rng, progress=False, validation=(split.X_val, split.y_val))
+    np.testing.assert_allclose(run.history["val_loss"], history["val_loss"], rtol=1e-12)
+    assert run.test_accuracy == pytest.approx(nn.accuracy(model, split.X_test, split.y_test))
+    assert run.best_epoch == int(np.argmin(history["val_loss"])) + 1
+    one = dropout_run(0.0, seed=3, epochs=1)
+    assert one.best_epoch == 1 and one.test_accuracy_at_best == one.test_accuracy
+    assert 0.1 <= one.test_confidence <= 1.0
+    assert dropout_run(0.0, 3, 0.2, 4) is run   # one cache entry however the arguments are spelt

@@ -241,3 +241,30 @@ def test_hidden_units_explorer_retrains():
     assert explorer.state["model"].params["0.W"].shape == (2, 1)
     assert "test accuracy" in explorer.text
     plt.close("all")
+
+
+# --- Fig. 5: the halfway rule and stuck runs --------------------------------------------------
+def test_halfway_rule_labels_by_the_lines_between_the_stripes():
+    from lecture_nn.lessons.feedforward.capacity import halfway_rule, halfway_rule_accuracy
+    X = np.array([[-1.5, 0.3], [0.0, -0.9], [1.5, 0.0], [0.8, 0.5], [-0.7, 0.1]])
+    np.testing.assert_array_equal(halfway_rule(X), [1, 0, 1, 1, 0])
+    assert halfway_rule_accuracy(X, [1, 0, 1, 0, 0]) == pytest.approx(0.8)
+
+
+def test_halfway_rule_scores_what_the_overlap_of_the_stripes_allows():
+    from math import erf, sqrt
+    from lecture_nn.lessons.feedforward.capacity import halfway_rule_accuracy
+    noise = 0.7
+    X, y_pm = make_three_stripes(30000, noise, rng=np.random.default_rng(0))
+    inside = erf(0.75 / noise / sqrt(2))                 # middle stripe within ±0.75
+    outside = 0.5 * (1 + erf(0.75 / noise / sqrt(2)))    # an outer stripe beyond its line (far side negligible)
+    expected = (inside + 2 * outside) / 3
+    assert halfway_rule_accuracy(X, (y_pm > 0).astype(int)) == pytest.approx(expected, abs=0.01)
+
+
+def test_capacity_fit_flags_a_network_that_answers_one_class():
+    for hidden, epochs in [(1, 20), (10, 100)]:
+        result = fit_hidden_units(hidden, noise=0.3, epochs=epochs, batch_size=45)
+        labels = nn.predict_labels(result["model"], result["X"])
+        assert result["one_class"] == (np.unique(labels).size == 1)
+    assert not fit_hidden_units(50, noise=0.3, epochs=150)["one_class"]

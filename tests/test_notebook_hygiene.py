@@ -111,6 +111,22 @@ def test_few_unchecked_cells(path):
         f"{sorted(UNCHECKED_TAGS)} (at most 15% allowed): {unchecked}")
 
 
+MAX_MARKED = 0.10   # lines printed as "varies with the CPU" are unchecked text: keep them few
+
+
+@notebook_param
+def test_few_lines_marked_as_varying_with_the_cpu(path):
+    from lecture_nn.lessons.reporting import CPU_MARK
+
+    printed = [line for cell in code_cells(read(path)) for out in cell.outputs
+               if out.get("output_type") == "stream" for line in "".join(out.get("text", "")).splitlines()]
+    marked = [line for line in printed if CPU_MARK in line]
+    assert len(marked) <= MAX_MARKED * len(printed), (
+        f"{path.name}: {len(marked)} of {len(printed)} printed lines are marked {CPU_MARK!r} "
+        f"(at most {MAX_MARKED:.0%}); print a verdict or a stabler precision instead")
+    assert all(line.endswith(CPU_MARK) for line in marked)
+
+
 @notebook_param
 def test_at_least_one_widget(path):
     nb = read(path)

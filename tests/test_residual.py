@@ -235,3 +235,33 @@ def test_fig14_drawing():
     with pytest.raises(ValueError):
         draw_residual_network(n_blocks=0)
     plt.close("all")
+
+
+def test_signal_at_initialisation_measures_size_and_spread():
+    from lecture_nn.lessons.residual.deep_nets import signal_at_initialisation
+
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((50, 2))
+    model = residual_network(6, 8, 2, 3, rng=rng)
+    first = model[0].forward(X)
+    h = X
+    for layer in model.layers[:-1]:
+        h = layer.forward(h)
+    signal = signal_at_initialisation(model, X)
+    rms = lambda a: np.sqrt(np.mean(np.sum(a ** 2, axis=1)))  # noqa: E731
+    assert signal["growth"] == pytest.approx(rms(h) / rms(first))
+    assert signal["spread"] == pytest.approx(rms(h - h.mean(axis=0)) / np.linalg.norm(h.mean(axis=0)))
+    # every input the same: no spread at all
+    assert signal_at_initialisation(model, np.ones((4, 2)))["spread"] == pytest.approx(0.0, abs=1e-12)
+    with pytest.raises(ValueError, match="ReLU"):
+        signal_at_initialisation(Sequential(Linear(2, 3, rng=rng), Linear(3, 3, rng=rng), Tanh(),
+                                            Linear(3, 2, rng=rng)), X)
+
+
+def test_depth_experiment_reports_the_signal_before_training():
+    from lecture_nn.lessons.residual.deep_nets import signal_at_initialisation
+
+    task = spiral_task(n=60)
+    run = depth_experiment(8, False, width=8, epochs=2, seed=4, task=task)
+    fresh = nn.mlp(plain_sizes(8, 8, 2, 3), rng=np.random.default_rng(4))
+    assert run["signal"] == signal_at_initialisation(fresh, task[0])

@@ -41,3 +41,10 @@ def test_exercise_checkers_accept_the_right_answers_and_reject_wrong_ones(capsys
 def test_exercise_checker_rejects_a_non_number():
     with pytest.raises(TypeError, match="number"):
         check_relu_variance(50, "two over fifty")
+
+
+def test_gradient_flow_axes_say_how_layers_are_numbered():
+    explorer = gradient_flow_explorer()
+    labels = [ax.get_xlabel() for ax in explorer.figure.axes]
+    assert "1 = first hidden" in labels[0] and "L = output" in labels[0]
+    assert "1 = first hidden" in labels[1]

@@ -19,7 +19,10 @@ def execute(path: str) -> list[str]:
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (lecture-nn)",
                                  "language": "python"}
     # store_widget_state: the widgets' state goes into the metadata, so the HTML edition renders them.
-    client = NotebookClient(nb, timeout=600, kernel_name="python3", store_widget_state=True,
+    # timeout: after a widget cell nbclient sometimes gets the kernel's reply only when its wait times
+    # out (jupyter/nbclient#312), then carries on; a short timeout keeps that stall short (every
+    # cell here takes well under a minute).
+    client = NotebookClient(nb, timeout=90, kernel_name="python3", store_widget_state=True,
                             resources={"metadata": {"path": os.path.dirname(path) or "."}})
     client.execute()
     problems = []

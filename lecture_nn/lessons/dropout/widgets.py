@@ -1,44 +1,26 @@
-"""Notebook 04's exploration: the dropout probability against the learning curves."""
+"""Notebook 04's exploration: the dropout probability and the label noise against the learning curves."""
 from __future__ import annotations
-
-from functools import lru_cache
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from lecture_nn.data import load_mnist_subset
-from lecture_nn.lessons.training.regularization import train_classifier
+from lecture_nn.lessons.dropout.experiment import LABEL_NOISE, N_TRAIN, dropout_run
 from lecture_nn.lessons.explorer import Explorer
 
-N_TRAIN = 500
-"""Training digits in the dropout experiment: few enough for a 784-128-128-10 network to overfit."""
+__all__ = ["N_TRAIN", "dropout_comparison", "dropout_explorer", "dropout_run"]
 
 
-@lru_cache(maxsize=1)
-def _mnist():
-    return load_mnist_subset()
-
-
-@lru_cache(maxsize=16)
-def dropout_run(p: float, epochs: int = 40, seed: int = 0):
-    """Train a 784-128-128-10 ReLU network with classic dropout ``p`` after each hidden layer
-    on the first ``N_TRAIN`` digits of the MNIST subset (SGD, step 0.05, momentum 0.9);
-    returns the :class:`~lecture_nn.lessons.training.regularization.Result` with per-epoch test curves.
-    Results are cached, so the notebook and the widget share runs."""
-    data = _mnist()
-    return train_classifier([784, 128, 128, 10], data.X_train[:N_TRAIN], data.y_train[:N_TRAIN],
-                            data.X_test, data.y_test, seed=seed, epochs=epochs, batch_size=50,
-                            lr=0.05, momentum=0.9, dropout=float(p), track_test=True)
-
-
-def dropout_comparison(p: float = 0.5):
-    """Curves and the train − test accuracy gap with dropout ``p`` and without dropout."""
-    # called like the notebook calls dropout_run, so that both share the cached runs
-    runs = {"with": dropout_run(round(float(p), 2)), "without": dropout_run(0.0)}
+def dropout_comparison(p: float = 0.5, label_noise: float = LABEL_NOISE):
+    """Seed 0's run with dropout ``p`` and without dropout on training labels of which a fraction
+    ``label_noise`` is wrong: curves, train and test accuracy, and the train − test gap."""
+    # rounded as the notebook passes them, so that both share the cached runs
+    p, label_noise = round(float(p), 2), round(float(label_noise), 2)
+    runs = {"with": dropout_run(p, label_noise=label_noise),
+            "without": dropout_run(0.0, label_noise=label_noise)}
     return {name: {"history": r.history, "train": r.train_accuracy, "test": r.test_accuracy,
                    "gap": r.train_accuracy - r.test_accuracy,
-                   "test_loss": r.history["val_loss"][-1]}
+                   "val_loss": r.history["val_loss"][-1]}
             for name, r in runs.items()}
 
 
@@ -49,9 +31,9 @@ def _draw(state, p, **_):
         epochs = np.arange(1, len(h["loss"]) + 1)
         label = "no dropout" if name == "without" else f"dropout p = {p:.1f}"
         axes[0].plot(epochs, h["val_loss"], style, label=label)
-        axes[1].plot(epochs, h["val_accuracy"], style, label=f"{label}: test")
-        axes[1].plot(epochs, h["accuracy"], style, alpha=0.4, label=f"{label}: train")
-    axes[0].set_ylabel("test loss")
+        axes[1].plot(epochs, h["val_accuracy"], style, label=f"{label}: validation")
+        axes[1].plot(epochs, h["accuracy"], style, alpha=0.4, label=f"{label}: training labels")
+    axes[0].set_ylabel("validation loss")
     axes[1].set_ylabel("accuracy")
     for ax in axes:
         ax.set_xlabel("epoch")
@@ -62,14 +44,18 @@ def _draw(state, p, **_):
 
 
 def _describe(state, p, **_):
-    return (f"gap train − test accuracy: {state['with']['gap']:.3f} with p = {p:.1f}, "
-            f"{state['without']['gap']:.3f} without;  test loss {state['with']['test_loss']:.3f} "
-            f"vs {state['without']['test_loss']:.3f}")
+    return (f"one seed: train − test accuracy {state['with']['gap']:.3f} with p = {p:.1f}, "
+            f"{state['without']['gap']:.3f} without; test accuracy {state['with']['test']:.3f} vs "
+            f"{state['without']['test']:.3f}; last validation loss {state['with']['val_loss']:.3f} vs "
+            f"{state['without']['val_loss']:.3f}")
 
 
 def dropout_explorer() -> Explorer:
-    """A slider for the dropout probability → learning curves with and without dropout, and the gap."""
+    """Sliders for the dropout probability and the fraction of wrong training labels → learning
+    curves with and without dropout, and the train − test gap (one seed)."""
     controls = {"p": widgets.FloatSlider(value=0.5, min=0.0, max=0.8, step=0.1,
-                                         description="dropout p", continuous_update=False)}
+                                         description="dropout p", continuous_update=False),
+                "label_noise": widgets.FloatSlider(value=LABEL_NOISE, min=0.0, max=0.4, step=0.1,
+                                                   description="wrong labels", continuous_update=False)}
     return Explorer(controls, compute=dropout_comparison, draw=_draw, describe=_describe,
-                    title="Dropout on 500 MNIST digits (each new p trains for a few seconds)")
+                    title=f"Dropout on {N_TRAIN} MNIST digits (each new setting trains for a second or two)")

@@ -73,6 +73,39 @@ def weight_gradient_norms(model, X, y, loss="softmax_cross_entropy") -> np.ndarr
     return np.array(norms)
 
 
+def signal_at_initialisation(model, X) -> dict:
+    """What reaches the output layer, compared with what leaves the first layer, on the inputs X.
+
+    ``model`` starts with a Linear layer and ends with ReLU → Linear (as both
+    kinds of network here do). With h₁(x) the first layer's output and h(x) the
+    last ReLU's output (the input of the output layer):
+
+    * ``growth`` = RMSₓ‖h(x)‖ / RMSₓ‖h₁(x)‖: how much the signal's size changed
+      on its way through the middle layers;
+    * ``spread`` = RMSₓ‖h(x) − h̄‖ / ‖h̄‖ with h̄ the mean of h(x) over X: how
+      different the inputs still look at the end, relative to the typical vector.
+      Near 0 would mean every input reaches the output layer as the same vector.
+    """
+    X = as_float_array(X, "X", ndim=2)
+    if len(model.layers) < 3 or not isinstance(model.layers[-2], ReLU):
+        raise ValueError("the model must end with ReLU → Linear")
+    h = X
+    try:
+        for layer in model.layers[:-1]:
+            h = layer.forward(h)
+            if layer is model.layers[0]:
+                first = h
+    finally:
+        model.clear_cache()
+
+    def rms_norm(a):
+        return np.sqrt(np.mean(np.sum(a ** 2, axis=1)))
+
+    mean = h.mean(axis=0)
+    return {"growth": float(rms_norm(h) / rms_norm(first)),
+            "spread": float(rms_norm(h - mean) / np.linalg.norm(mean))}
+
+
 def spiral_task(n: int = 300, seed: int = 0):
     """The task of notebook 07: 3-class spirals, ``n`` training and ``n`` fresh test points.
 
@@ -100,7 +133,8 @@ def depth_experiment(depth: int, residual: bool, width: int = 32, epochs: int = 
     Returns
     -------
     dict with ``model``, ``grad_norms`` (‖∂ℓ/∂W^l‖ at initialisation on the
-    training set, first layer first), ``loss`` (mean training loss per epoch),
+    training set, first layer first), ``signal`` (:func:`signal_at_initialisation`
+    on the training set), ``loss`` (mean training loss per epoch),
     ``test_accuracy`` and ``n_params``.
     """
 
@@ -109,6 +143,7 @@ def depth_experiment(depth: int, residual: bool, width: int = 32, epochs: int = 
     n_out = int(max(y.max(), y_test.max())) + 1
     model = residual_network(depth, width, X.shape[1], n_out, rng=rng) if residual else \
         mlp(plain_sizes(depth, width, X.shape[1], n_out), rng=rng)
+    signal = signal_at_initialisation(model, X)
     grad_norms = weight_gradient_norms(model, X, y)
     model.zero_grad()
     losses = []
@@ -116,5 +151,5 @@ def depth_experiment(depth: int, residual: bool, width: int = 32, epochs: int = 
         epochs = positive_int(epochs, "epochs")
         losses = fit(model, X, y, epochs=epochs, batch_size=32, lr=lr, rng=rng,
                      progress=False)["loss"]
-    return {"model": model, "grad_norms": grad_norms, "loss": list(losses),
+    return {"model": model, "grad_norms": grad_norms, "signal": signal, "loss": list(losses),
             "test_accuracy": accuracy(model, X_test, y_test), "n_params": model.n_params()}

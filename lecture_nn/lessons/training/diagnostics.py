@@ -1,9 +1,15 @@
 """What happens inside a network (notes §4): dead units, activation spread, gradient norms.
 
 All functions take a :class:`~lecture_nn.layers.Sequential` and a batch X and
-report one number per layer. "Layer l" is the l-th ``Linear`` layer (l = 1 is
-the first hidden layer), matching the notes' z^l = (W^l)^T a^{l-1} + b^l; the
-activation that follows it gives a^l = f(z^l).
+report one number per layer, first layer first.
+
+Numbering: "layer l" here is the l-th ``Linear`` layer, so l = 1 is the first
+hidden layer and l = L the output layer; it computes z^l = (W^l)^T a^{l-1} + b^l
+from a^0 = x, and the activation after it gives a^l = f(z^l). The notes count
+differently: their layer 1 is the input (a^1 = x) and their first hidden layer
+is layer 2. So layer l here is layer l + 1 of the notes (δ^1 here is their δ^2),
+and a network with L ``Linear`` layers has L + 1 layers there. Eq. (4),
+δ^l = Diag[f'(z^l)] W^{l+1} δ^{l+1}, reads the same in both numberings.
 """
 from __future__ import annotations
 
@@ -114,7 +120,8 @@ def deep_network_profile(depth: int, activation: str = "relu", scale: float | No
     ``numpy.random.default_rng(seed)``; the loss is softmax cross-entropy.
 
     Returns ``{"spread": [...], "dead": [...]}`` for the depth − 1 hidden
-    layers and ``{"delta": [...]}`` for all depth layers.
+    layers and ``{"delta": [...]}`` for all depth layers, numbered as in this
+    module (entry l − 1 is layer l; the notes' layer l + 1).
     """
 
     depth = positive_int(depth, "depth", minimum=2)
