@@ -13,7 +13,8 @@ from lecture_nn.activations import ReLU
 from lecture_nn.checks import check_rng
 from lecture_nn.data import shift_images
 from lecture_nn.layers import Flatten, Linear, Sequential
-from lecture_nn.lessons.convolution import Conv2D
+from lecture_nn.convolution import Conv2D
+from lecture_nn.models import mlp
 from lecture_nn.pooling import MaxPool2D
 from lecture_nn.training import accuracy, fit
 
@@ -50,8 +51,7 @@ def digit_convnet(rng, dtype=np.float32) -> Sequential:
 
 def digit_mlp(rng, hidden: int = 128, dtype=np.float32) -> Sequential:
     """Notebook 02's network for 28×28 images: flatten → 784-``hidden``-10 with ReLU (He weights)."""
-    return Sequential(Flatten(), Linear(28 * 28, hidden, rng=rng, dtype=dtype), ReLU(),
-                      Linear(hidden, 10, rng=rng, dtype=dtype))
+    return Sequential(Flatten(), *mlp([28 * 28, hidden, 10], "relu", rng=rng, dtype=dtype).layers)
 
 
 def train(model, images, labels, rng, recipe=RECIPE):

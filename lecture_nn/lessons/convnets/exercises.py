@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lecture_nn.lessons.convolution import Conv2D
+from lecture_nn.convolution import Conv2D
 from lecture_nn.layers import Flatten
 from lecture_nn.layers import Linear, Sequential
 from lecture_nn.pooling import MaxPool2D
