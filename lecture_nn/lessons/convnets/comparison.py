@@ -13,13 +13,14 @@ from lecture_nn.activations import ReLU
 from lecture_nn.checks import check_rng
 from lecture_nn.data import shift_images
 from lecture_nn.layers import Flatten, Linear, Sequential
+from lecture_nn.lessons.training.regularization import ONE_PIXEL_SHIFTS
 from lecture_nn.convolution import Conv2D
 from lecture_nn.models import mlp
 from lecture_nn.pooling import MaxPool2D
 from lecture_nn.training import accuracy, fit
 
-MOVES = ((1, 0), (-1, 0), (0, 1), (0, -1))
-"""One pixel right, left, down or up (dx, dy)."""
+MOVES = ONE_PIXEL_SHIFTS
+"""One pixel right, left, down or up (dx, dy): the shifts of notebook 03's virtual data."""
 
 RECIPE = {"stages": ((1, 0.05), (1, 0.01)), "momentum": 0.9, "batch_size": 32}
 """SGD with momentum 0.9, batches of 32: one epoch at step size 0.05, then one at 0.01 to settle."""
