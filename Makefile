@@ -13,18 +13,26 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # Tests and notebook runs use one BLAS thread: pytest, the notebook kernel and BLAS's own threads
 # otherwise fight over few cores (seen here: a 1 s training cell took 50 s on a loaded 2-core machine).
 ONE_THREAD := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
+# In JupyterLab one kernel has the machine to itself: BLAS may use every core (`make lab LAB_THREADS=1` to change).
+LAB_THREADS ?= $(shell $(PYTHON) -c "import os; print(os.cpu_count() or 1)")
+# JupyterLab's settings overrides for this venv: no news or update toast for a new user.
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
 
 .PHONY: setup lab test test-portable unit nbval notebooks bench html clean help
 
 help:
-	@echo "make lab        set up .venv and open JupyterLab on notebooks/ (http://127.0.0.1:$(PORT)/lab)"
+	@echo "make lab        set up .venv and open JupyterLab on notebooks/ (http://127.0.0.1:$(PORT)/lab);"
+	@echo "                BLAS uses every core, LAB_THREADS=1 for one"
 	@echo "make test       set up .venv, run the unit tests and nbval over every notebook"
 	@echo "make test-portable  nbval again with the CPU kernels of other machines (AVX2, older x86)"
 	@echo "make notebooks  re-execute every notebook in place in a fresh kernel"
 	@echo "make bench      run the benchmarks against PyTorch CPU"
 	@echo "make html       convert the executed notebooks to a static site in site/"
 
-setup: $(STAMP)
+setup: $(STAMP) $(LAB_OVERRIDES)
+
+$(LAB_OVERRIDES): tools/jupyterlab-overrides.json $(STAMP)
+	@mkdir -p $(dir $@) && cp $< $@
 
 $(STAMP):
 	@$(PYTHON) -c "import sys; sys.exit(0 if sys.version_info >= (3, 11) else 'lecture-nn needs Python 3.11 or newer, found ' + sys.version.split()[0])"
@@ -38,17 +46,18 @@ $(STAMP):
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-lab: $(STAMP)
-	@echo "Open http://127.0.0.1:$(PORT)/lab (the token is printed below)"
+lab: setup
+	@echo "Open http://127.0.0.1:$(PORT)/lab (the token is printed below); BLAS threads: $(LAB_THREADS)"
+	OPENBLAS_NUM_THREADS=$(LAB_THREADS) OMP_NUM_THREADS=$(LAB_THREADS) MKL_NUM_THREADS=$(LAB_THREADS) \
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 --port=$(PORT) --no-browser $(ALLOW_ROOT)
 
-test: $(STAMP)
+test: setup
 	$(ONE_THREAD) $(PY) -m pytest
 
-unit: $(STAMP)
+unit: setup
 	$(ONE_THREAD) $(PY) -m pytest tests
 
-nbval: $(STAMP)
+nbval: setup
 	$(ONE_THREAD) $(PY) -m pytest notebooks
 
 # Checked outputs must not depend on the CPU: nbval once with the OpenBLAS and NumPy kernels of an
@@ -56,19 +65,19 @@ nbval: $(STAMP)
 # own run. Elsewhere (arm64) the names are ignored and the native kernels run.
 PROFILE_AVX2 := OPENBLAS_CORETYPE=Haswell NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR"
 PROFILE_OLD  := OPENBLAS_CORETYPE=Sandybridge NPY_DISABLE_CPU_FEATURES="X86_V3 X86_V4 AVX512_ICL AVX512_SPR"
-test-portable: $(STAMP)
+test-portable: setup
 	$(ONE_THREAD) $(PROFILE_AVX2) $(PY) -m pytest notebooks
 	$(ONE_THREAD) $(PROFILE_OLD) $(PY) -m pytest notebooks
 
-notebooks: $(STAMP)
+notebooks: setup
 	$(ONE_THREAD) $(PY) tools/execute_notebooks.py notebooks/*.ipynb
 
 # PyTorch (CPU, pinned) is the reference the benchmarks compare against.
-bench: $(STAMP)
+bench: setup
 	$(PY) -m pip install --quiet "torch==2.13.0"
 	$(PY) benchmarks/run.py
 
-html: $(STAMP)
+html: setup
 	$(PY) tools/build_html.py
 
 clean:

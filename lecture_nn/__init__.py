@@ -2,7 +2,9 @@
 
 The code follows the notes' notation: layer l computes z^l = (W^l)^T a^{l-1} + b^l
 and a^l = f(z^l); with a batch in rows that is ``z = a @ W + b`` with ``W`` of
-shape (n_{l-1}, n_l). See the README's notation table.
+shape (n_{l-1}, n_l). Layers are numbered as in the notes: the input is layer 1
+(a^1 = x), so the first Linear layer holds W^2 and the output is layer L. See the
+README's notation table.
 
 ``import lecture_nn as nn`` gives the framework: layers, losses, training,
 gradient checks, data. Each notebook's own experiments, widgets and exercises

@@ -21,7 +21,8 @@ def mlp(sizes, activation="relu", rng=None, init="he", output_activation="identi
     Parameters
     ----------
     sizes : list of int
-        Widths n_1 (input), n_2, …, n_L (output).
+        Widths n_1 (input), n_2, …, n_L (output), in the notes' numbering: the first Linear
+        layer holds W^2, of shape (n_1, n_2).
     activation, output_activation : name, Activation class or Activation layer
         Every position gets its own new activation layer.
     rng : numpy.random.Generator

@@ -63,21 +63,40 @@ def plot_decision_boundary(predict_fn, X, y, ax=None, resolution=150, title=None
     return ax
 
 
-def plot_history(history, ax=None, keys=("loss", "val_loss"), title=None):
-    """Learning curves from a :class:`lecture_nn.training.History`."""
+HISTORY_LABELS = {"loss": "training loss", "accuracy": "training accuracy",
+                  "val_loss": "validation loss", "val_accuracy": "validation accuracy"}
+"""Readable names for the keys of a :class:`lecture_nn.training.History`."""
+
+
+def plot_history(history, ax=None, keys=("loss", "val_loss"), title=None, ylabel=None):
+    """Learning curves from a :class:`lecture_nn.training.History`, one line per key, against epoch.
+
+    Training and validation curves of one quantity share a colour (solid: training, dashed:
+    validation), so the eye pairs them.  ``ylabel`` defaults to the quantity's name.
+    """
     ax = new_axes(ax, figsize=(5, 3.2))
+    quantities = list(dict.fromkeys(key.removeprefix("val_") for key in keys))
     for key in keys:
         if key in history:
-            ax.plot(np.arange(1, len(history[key]) + 1), history[key], label=key)
+            quantity = key.removeprefix("val_")
+            ax.plot(np.arange(1, len(history[key]) + 1), history[key], label=HISTORY_LABELS.get(key, key),
+                    color=f"C{quantities.index(quantity)}", linestyle="--" if key.startswith("val_") else "-")
     ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel or " / ".join(quantities))
     ax.legend()
     if title:
         ax.set_title(title, fontsize=10)
     return ax
 
 
-def show_images(images, titles=None, ncols=10, size=1.1, cmap="gray"):
-    """A grid of grey-scale images (n, H, W), (n, 1, H, W) or flat square rows."""
+def show_images(images, titles=None, ncols=10, size=1.1, cmap="gray", colorbar_label=None,
+                symmetric=False):
+    """A grid of grey-scale images (n, H, W), (n, 1, H, W) or flat square rows.
+
+    With ``colorbar_label`` every panel shares one colour scale (centred on 0 when
+    ``symmetric``) and one colour bar with that label: use it when colour carries a value
+    (filters, feature maps), not for photographs or digits.
+    """
     images = np.asarray(images)
     if images.ndim == 2:
         side = int(round(np.sqrt(images.shape[1])))
@@ -87,13 +106,30 @@ def show_images(images, titles=None, ncols=10, size=1.1, cmap="gray"):
     n = len(images)
     ncols = min(ncols, n)
     nrows = int(np.ceil(n / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + 0.3 * nrows),
-                             squeeze=False)
+    scale = {}
+    if colorbar_label is not None:
+        limit = float(np.abs(images).max()) or 1.0
+        scale = ({"vmin": -limit, "vmax": limit} if symmetric
+                 else {"vmin": float(images.min()), "vmax": float(images.max())})
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols + (0.8 if scale else 0),
+                                                    size * nrows + 0.3 * nrows), squeeze=False)
+    shown = None
     for i, ax in enumerate(axes.ravel()):
         ax.axis("off")
         if i < n:
-            ax.imshow(images[i], cmap=cmap)
+            shown = ax.imshow(images[i], cmap=cmap, **scale)
             if titles is not None:
                 ax.set_title(titles[i], fontsize=8)
     fig.tight_layout()
+    if scale:
+        fig.colorbar(shown, ax=axes.ravel().tolist(), shrink=0.8, label=colorbar_label)
+    return fig
+
+
+def show_misclassified(images, predicted, true, ncols=10, size=1.1):
+    """Misclassified images, each titled the same way in every notebook: "9 (true 7)" means the
+    network said 9 and the label is 7."""
+    titles = [f"{int(p)} (true {int(t)})" for p, t in zip(predicted, true)]
+    fig = show_images(images, titles=titles, ncols=ncols, size=size)
+    fig.suptitle("network's answer (true label)", fontsize=9, y=1.0)
     return fig

@@ -36,13 +36,9 @@ HOW_TO_ENABLE = (
     "(never `playwright install`)."
 )
 
-# JupyterLab user settings for the test server: no news or update toast, no extension
-# manager network calls.  Written to a private settings directory, so a developer's own
-# settings neither leak in nor get changed.
-LAB_SETTINGS = {
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
-        {"fetchNews": "false", "checkForUpdates": False},
-}
+# The test server gets an empty private user-settings directory, so a developer's own settings
+# neither leak in nor get changed; what a new user sees (no news toast) comes from the overrides
+# that `make setup` puts in the venv, as in `make lab`.
 
 
 def find_chromium() -> str | None:
@@ -75,10 +71,7 @@ class LabServer:
         self.root, self.port = root, free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         settings_dir = state_dir / "settings"
-        for relative, values in LAB_SETTINGS.items():
-            path = settings_dir / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(values))
+        settings_dir.mkdir(parents=True, exist_ok=True)
         env = dict(os.environ)
         env.update(JUPYTER_CONFIG_DIR=str(state_dir / "config"),
                    JUPYTER_RUNTIME_DIR=str(state_dir / "runtime"),

@@ -7,7 +7,9 @@ test-artifacts/ui/.  See conftest.py for the server and browser (skipped without
 """
 from __future__ import annotations
 
+import json
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -237,3 +239,17 @@ def test_the_check_catches_broken_notebooks(name, cells, expected, lab_server, p
             run_in_lab(page, lab_server, name, widget_timeout_s=3)
     finally:
         screenshot_and_stop_kernels(page, lab_server, artifacts_dir / f"selftest_{Path(name).stem}.png")
+
+
+def test_a_new_user_gets_no_news_toast(lab_server, page, artifacts_dir):
+    """`make setup` writes JupyterLab overrides into the venv: never fetch news, never ask."""
+    url = f"{lab_server.url}/lab/api/settings/@jupyterlab/apputils-extension:notification"
+    with urllib.request.urlopen(url, timeout=10) as response:
+        defaults = json.loads(response.read().decode())["schema"]["properties"]   # overrides set these
+    assert defaults["fetchNews"]["default"] == "false"
+    assert defaults["checkForUpdates"]["default"] is False
+    page.goto(f"{lab_server.url}/lab", timeout=OPEN_TIMEOUT_MS)
+    page.wait_for_selector(".jp-LabShell", timeout=OPEN_TIMEOUT_MS)
+    page.wait_for_timeout(3000)   # the question would come as a toast shortly after start-up
+    page.screenshot(path=str(artifacts_dir / "lab_start.png"))
+    assert page.get_by_text("official Jupyter news").count() == 0

@@ -1,0 +1,46 @@
+"""The first code cell of every notebook: on Google Colab it installs lecture_nn; elsewhere it does nothing.
+
+Usage: python tools/colab_cell.py notebooks/*.ipynb   (puts the cell in place, or updates it)
+
+The cell prints nothing outside Colab, so nbval sees the same (empty) output everywhere.
+``REPOSITORY`` is the one place that names where the package is installed from.
+"""
+from __future__ import annotations
+
+import sys
+
+import nbformat
+
+REPOSITORY = "https://github.com/OWNER/lecture-nn"
+MARKER = "# Colab: install lecture_nn"
+CELL_SOURCE = f'''{MARKER} (on Google Colab only; elsewhere this cell does nothing).
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "lecture-nn @ git+{REPOSITORY}"], check=True)
+    from google.colab import output
+
+    output.enable_custom_widget_manager()   # ipywidgets 8 in Colab'''
+
+
+def put_cell(path: str) -> bool:
+    """Make the notebook's first code cell the Colab cell; True if the file changed."""
+    nb = nbformat.read(path, as_version=4)
+    code = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+    first = code[0] if code else len(nb.cells)
+    if code and nb.cells[first].source.startswith(MARKER):
+        if nb.cells[first].source == CELL_SOURCE:
+            return False
+        nb.cells[first].source = CELL_SOURCE
+    else:
+        nb.cells.insert(first, nbformat.v4.new_code_cell(CELL_SOURCE))
+    nbformat.write(nb, path)
+    return True
+
+
+if __name__ == "__main__":
+    for name in sys.argv[1:]:
+        print(f"{name}: {'updated' if put_cell(name) else 'already in place'}")
