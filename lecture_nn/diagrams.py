@@ -144,7 +144,8 @@ def draw_residual_network(n_blocks: int = 2, layers_per_block: int = 2, ax=None,
 
     Every block of ``layers_per_block`` layers computes F(a); a curved arrow
     carries a past the block to a ⊕ node that outputs a + F(a) — the
-    non-sequential flow graph of notes §5.3. Returns the axes.
+    non-sequential flow graph of notes §5.3. Layers are numbered as in the notes: the input is
+    layer 1 (a^1 = x), the hidden layers 2, 3, … and the output layer L. Returns the axes.
     """
     n_blocks = positive_int(n_blocks, "n_blocks")
     layers_per_block = positive_int(layers_per_block, "layers_per_block")
@@ -161,8 +162,8 @@ def draw_residual_network(n_blocks: int = 2, layers_per_block: int = 2, ax=None,
         ax.add_patch(FancyArrowPatch((x0, 0), (x1, 0), arrowstyle="->", mutation_scale=12,
                                      color="k", zorder=2))
 
-    node(x, "input $x$", "#fdd0a2")
-    layer = 0
+    node(x, "layer 1\n$a^1 = x$", "#fdd0a2")
+    layer = 1
     for _ in range(n_blocks):
         start = x
         for _ in range(layers_per_block):
@@ -180,7 +181,7 @@ def draw_residual_network(n_blocks: int = 2, layers_per_block: int = 2, ax=None,
         ax.text((start + x) / 2, 1.1, "skip: identity", ha="center", fontsize=8, color="#d94801")
         x -= 0.4
     arrow(x + 0.7, x + 1.3)
-    node(x + 1.75, "output", "#c7e9c0")
+    node(x + 1.75, f"layer {layer + 1}\n= $L$", "#c7e9c0")
     return finish_diagram(ax, (-0.6, x + 2.3), (-0.8, 1.6), title, fontsize=None)
 
 

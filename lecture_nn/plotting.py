@@ -39,8 +39,9 @@ def grid_for(X, resolution=150, margin=0.5):
     return np.column_stack([xx.ravel(), yy.ravel()]), xx, yy
 
 
-def plot_decision_boundary(predict_fn, X, y, ax=None, resolution=150, title=None):
-    """Shade the regions ``predict_fn`` assigns to each class and draw the data.
+def plot_decision_boundary(predict_fn, X, y, ax=None, resolution=150, title=None,
+                           xlabel=r"$x_1$", ylabel=r"$x_2$"):
+    """Shade the regions ``predict_fn`` assigns to each class and draw the data (axes: the two inputs).
 
     ``predict_fn`` maps an (n, 2) array to labels (n,); a model from
     :mod:`lecture_nn` can be passed as ``lambda P: predict_labels(model, P)``.
@@ -58,6 +59,8 @@ def plot_decision_boundary(predict_fn, X, y, ax=None, resolution=150, title=None
     ax.set_ylim(yy.min(), yy.max())
     ax.set_xticks([])
     ax.set_yticks([])
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title, fontsize=10)
     return ax
@@ -131,5 +134,6 @@ def show_misclassified(images, predicted, true, ncols=10, size=1.1):
     network said 9 and the label is 7."""
     titles = [f"{int(p)} (true {int(t)})" for p, t in zip(predicted, true)]
     fig = show_images(images, titles=titles, ncols=ncols, size=size)
-    fig.suptitle("network's answer (true label)", fontsize=9, y=1.0)
+    # above the top edge, clear of the panel titles (the notebooks save figures with a tight box)
+    fig.suptitle("network's answer (true label)", fontsize=9, y=1.0, va="bottom")
     return fig

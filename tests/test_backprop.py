@@ -1,4 +1,5 @@
-"""Package parts of notebook 02: the literal five-step backprop, path counting, checkers, widget."""
+"""Package parts of notebook 02: the literal five-step backprop, path counting, the output layer,
+exercises, widget."""
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -98,18 +99,37 @@ def test_sum_over_paths_equals_backprop():
         sum_over_paths_gradient(big, np.zeros(50), np.zeros(50))
 
 
-def test_checkers_accept_right_and_reject_wrong_answers(capsys):
-    assert ex.check_path_count([784, 128, 10], 784 * 128 * 10)
-    assert not ex.check_path_count([784, 128, 10], 784 + 128 + 10)
+def test_exercises_check_against_the_five_steps(capsys):
     network, x, y = ex.exercise_network()
     trace = backprop_example(network, x, y)
-    assert ex.check_hidden_delta(trace.delta[2].ravel())
-    assert not ex.check_hidden_delta(trace.delta[2].ravel() * 2)
-    assert ex.check_first_layer_gradient(trace.dW[2])
-    assert not ex.check_first_layer_gradient(trace.dW[2].T + 1)
-    assert "not yet" in capsys.readouterr().out
-    with pytest.raises(ValueError, match="shape"):
-        ex.check_hidden_delta([1.0, 2.0, 3.0])
+    assert ex.exercise_1.check((784 * 128 * 10, 784 * 128 * 64 * 10))
+    assert not ex.exercise_1.check((784 + 128 + 10, 784 + 128 + 64 + 10))
+    assert ex.exercise_2.check(trace.delta[2].ravel())
+    assert not ex.exercise_2.check(trace.delta[2].ravel() * 2)
+    assert ex.exercise_3.check(trace.dW[2])
+    assert not ex.exercise_3.check(trace.dW[2].T + 1)
+    assert not ex.exercise_2.check([1.0, 2.0, 3.0])
+    out = capsys.readouterr().out
+    assert "not yet" in out and "expected an array of shape (2,)" in out
+
+
+def test_softmax_jacobian_and_the_output_error():
+    from lecture_nn.lessons.backprop.output_layer import output_error_by_chain_rule, softmax_jacobian
+    rng = np.random.default_rng(5)
+    z, label = rng.standard_normal(4), 2
+    y = np.eye(4)[label]
+    J = softmax_jacobian(z)
+    numeric = np.stack([nn.numerical_gradient(lambda: float(nn.softmax(z[None])[0, k]), z)
+                        for k in range(4)])           # row k: ∂p_k/∂z
+    assert nn.relative_error(J, numeric) < 1e-8
+    assert not np.allclose(J, np.diag(np.diag(J)))    # not diagonal
+    p = nn.softmax(z[None])[0]
+    _, dz = nn.softmax_cross_entropy(np.array([label]), z[None])
+    assert nn.relative_error(output_error_by_chain_rule(z, y), p - y) < 1e-13
+    assert nn.relative_error(dz[0], p - y) < 1e-13
+    # dropping the off-diagonal terms keeps only the true class's entry
+    diagonal = output_error_by_chain_rule(z, y, diagonal_only=True)
+    assert np.isclose(diagonal[label], p[label] - 1) and np.all(np.delete(diagonal, label) == 0)
 
 
 def test_backprop_stepper_shows_the_chosen_layer():

@@ -4,9 +4,8 @@ import numpy as np
 import pytest
 
 from lecture_nn.lessons.convolution import conv_matrix, fft_crossover
-from lecture_nn.lessons.convolution.images import FILTERS, sample_photo
-from lecture_nn.lessons.convolution.exercises import (EXERCISE_KERNEL, check_conv_matrix, check_crossover,
-                                              check_weight_count)
+from lecture_nn.lessons.convolution.images import FILTERS, response_scale, sample_photo
+from lecture_nn.lessons.convolution.exercises import EXERCISE_KERNEL, exercise_1, exercise_2, exercise_3
 from lecture_nn.lessons.convolution.widgets import (filter_editor, format_kernel, parse_kernel,
                                             patch_explorer, patch_geometry)
 
@@ -70,16 +69,30 @@ def test_patch_geometry_fully_connected_count():
 
 
 def test_exercise_checkers(capsys):
-    assert check_conv_matrix(conv_matrix((5, 5), EXERCISE_KERNEL))
-    assert not check_conv_matrix(np.zeros((16, 25)))
-    with pytest.raises(ValueError, match=r"\(16, 25\)"):
-        check_conv_matrix(np.zeros((25, 16)))
-    assert check_weight_count(252 * 252 * 25)
-    assert not check_weight_count(256 * 256 * 25)
-    assert check_crossover(fft_crossover(1024))
-    assert not check_crossover(3)
+    assert exercise_1.check(conv_matrix((5, 5), EXERCISE_KERNEL))
+    assert not exercise_1.check(np.zeros((16, 25)))
+    assert not exercise_1.check(np.zeros((25, 16)))
+    assert "shape (16, 25)" in capsys.readouterr().out
+    assert exercise_2.check(252 * 252 * 25)
+    assert not exercise_2.check(256 * 256 * 25)
+    assert exercise_3.check(fft_crossover(1024))
+    assert not exercise_3.check(3)
     out = capsys.readouterr().out
     assert "correct" in out and "not yet" in out
+
+
+def test_response_scale_fits_the_filtered_values():
+    from lecture_nn.lessons.convolution import conv2d
+    photo = sample_photo(step=2)
+    edges = conv2d(photo, FILTERS["edge detect"], padding=1)
+    scale = response_scale(edges, FILTERS["edge detect"])
+    assert scale["cmap"] == "RdBu_r" and scale["vmin"] == -scale["vmax"]
+    assert np.mean(np.abs(edges) <= scale["vmax"]) >= 0.98 > np.mean(np.abs(edges) <= 0.5 * scale["vmax"])
+    sharp = conv2d(photo, FILTERS["sharpen"], padding=1)
+    scale = response_scale(sharp, FILTERS["sharpen"])
+    assert scale["cmap"] == "gray" and sharp.min() < scale["vmin"] < scale["vmax"] < sharp.max()
+    with pytest.raises(ValueError, match="coverage"):
+        response_scale(sharp, FILTERS["sharpen"], coverage=0)
 
 
 def test_filters_on_the_photo_as_notebook_05_describes():

@@ -72,17 +72,57 @@ def test_feature_map_widget_recomputes_on_change():
 def test_convnet_exercise_checkers(capsys):
     from lecture_nn.lessons.convnets import exercises as ex
 
-    assert ex.check_unpooled_parameters(3 * 25 + 3 + 3 * 24 * 24 * 10 + 10)
-    assert not ex.check_unpooled_parameters(4408)
-    assert ex.check_output_shape((16, 5, 5)) and not ex.check_output_shape((16, 6, 6))
+    assert ex.exercise_1.check(3 * 25 + 3 + 3 * 24 * 24 * 10 + 10)
+    assert not ex.exercise_1.check(4408)
+    assert ex.exercise_3.check((16, 5, 5)) and not ex.exercise_3.check((16, 6, 6))
     by_hand = np.zeros((4, 6))
     by_hand[0, 1], by_hand[1, 2], by_hand[1, 4] = 1.0, -2.0, 3.0   # top windows (tie 6, 6: first)
     by_hand[2, 1], by_hand[3, 2], by_hand[3, 4] = 0.5, 4.0, -1.0
-    assert ex.check_pool_backward(by_hand)
+    assert ex.exercise_2.check(by_hand)
     by_hand[1, 4], by_hand[1, 5] = 0.0, 3.0  # the tie sent to the second 6
-    assert not ex.check_pool_backward(by_hand)
+    assert not ex.exercise_2.check(by_hand)
     assert "not yet" in capsys.readouterr().out
     assert ex.fig12_network().n_params() == 4408
+
+
+def test_receptive_field_of_conv_pool_conv():
+    from lecture_nn.lessons.convnets.receptive import (conv_pool_conv, extent, input_gradient,
+                                                       receptive_field_size)
+
+    assert receptive_field_size([(3, 1), (2, 2), (3, 1)]) == 8
+    assert receptive_field_size([(5, 1)]) == 5 and receptive_field_size([]) == 1
+    x = np.random.default_rng(0).random((1, 1, 16, 16))
+    grad = input_gradient(conv_pool_conv(AvgPool2D(2)), x, (2, 2))
+    rows, cols = extent(grad)
+    assert (rows, cols) == (slice(4, 12), slice(4, 12))
+    assert np.count_nonzero(grad) == 64
+    grad_max = input_gradient(conv_pool_conv(MaxPool2D(2)), x, (2, 2))
+    assert 0 < np.count_nonzero(grad_max) < 64
+    assert not np.any(grad_max[~(grad != 0)])          # max pooling: a subset of the same square
+    with pytest.raises(ValueError, match="zero"):
+        extent(np.zeros((3, 3)))
+
+
+def test_pooling_makes_one_pixel_shifts_matter_less():
+    from lecture_nn.lessons.convnets.comparison import MOVES
+    from lecture_nn.lessons.convnets.receptive import relative_change, shift_sensitivity
+
+    np.testing.assert_allclose(relative_change(np.ones((2, 4)), 2 * np.ones((2, 4))), [1.0, 1.0])
+    images = np.zeros((6, 1, 12, 12))
+    rng = np.random.default_rng(1)
+    images[:, 0, 3:9, 3:9] = rng.random((6, 6, 6))                   # blank border
+    change = shift_sensitivity(images, MOVES, np.random.default_rng(0), n_filters=4, kernel_size=3)
+    assert change["before"].shape == change["after"].shape == (len(MOVES) * 6,)
+    assert change["after"].mean() < change["before"].mean()
+
+
+def test_map_scale_fits_the_maps():
+    from lecture_nn.lessons.convnets.widgets import map_scale
+
+    signed = map_scale(np.array([[-2.0, 1.0]]))
+    assert signed["cmap"] == "RdBu_r" and (signed["vmin"], signed["vmax"]) == (-2.0, 2.0)
+    positive = map_scale(np.array([[0.0, 3.0]]))
+    assert positive["cmap"] == "viridis" and (positive["vmin"], positive["vmax"]) == (0.0, 3.0)
 
 
 def test_figure_12_and_13_drawings():

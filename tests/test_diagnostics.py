@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 
 import lecture_nn as nn
-from lecture_nn.lessons.training.diagnostics import (activation_spread, backward_trace, dead_units,
-                                    deep_network_profile,
-                                    delta_norms, layer_outputs)
+from lecture_nn.lessons.training.diagnostics import (FIRST_LAYER, activation_spread, backward_trace,
+                                                     by_layer, dead_units, deep_network_profile,
+                                                     delta_norms, layer_outputs, parameter_names)
 
 
 def hand_made_relu_net():
@@ -68,9 +68,10 @@ def test_delta_norms_on_a_hand_made_network():
     model = hand_made_relu_net()
     X = np.array([[1.0, 2.0]])
     y = np.array([[0.0]])
-    # output z = 2·3 + 0.5 = 6.5, squared loss → δ² = 6.5; δ¹ = [2, 0, 0]·6.5
+    # notes' numbering, L = 3: output z³ = 2·3 + 0.5 = 6.5, squared loss → δ³ = 6.5;
+    # δ² = [2, 0, 0]·6.5
     assert delta_norms(model, X, y, loss="squared") == [pytest.approx(13.0), pytest.approx(6.5)]
-    # the parameter gradients are left in the model: ∂ℓ/∂W¹ = xᵀ δ¹ = [[13, 0, 0], [26, 0, 0]]
+    # the parameter gradients are left in the model: ∂ℓ/∂W² = a¹(δ²)ᵀ = [[13, 0, 0], [26, 0, 0]]
     np.testing.assert_allclose(model.grads["0.W"], [[13, 0, 0], [26, 0, 0]])
 
 
@@ -112,33 +113,44 @@ def test_bad_input():
 
 
 def test_deep_network_profile_shapes_and_the_scale_rule():
-    he = deep_network_profile(12, "relu", scale=np.sqrt(2), width=32, n_examples=64)
-    assert len(he["spread"]) == len(he["dead"]) == 11 and len(he["delta"]) == 12
+    he = deep_network_profile(13, "relu", scale=np.sqrt(2), width=32, n_examples=64)
+    # L = 13: hidden layers 2..12, ‖δ^l‖ for layers 2..13
+    assert list(he["spread"]) == list(he["dead"]) == list(range(2, 13))
+    assert list(he["delta"]) == list(range(2, 14))
     # He scaling keeps the forward signal within a factor of a few; a small scale makes it vanish
-    assert 0.2 < he["spread"][-1] / he["spread"][0] < 5
-    small = deep_network_profile(12, "relu", scale=0.5, width=32, n_examples=64)
-    assert small["spread"][-1] < 1e-3 * small["spread"][0]
+    assert 0.2 < he["spread"][12] / he["spread"][2] < 5
+    small = deep_network_profile(13, "relu", scale=0.5, width=32, n_examples=64)
+    assert small["spread"][12] < 1e-3 * small["spread"][2]
     # the same seed gives the same numbers
-    assert deep_network_profile(12, "relu", scale=np.sqrt(2), width=32, n_examples=64) == he
+    assert deep_network_profile(13, "relu", scale=np.sqrt(2), width=32, n_examples=64) == he
 
 
 def test_deep_network_profile_by_initialiser_name_and_bad_scale():
-    named = deep_network_profile(4, "tanh", init="xavier", width=8, n_examples=4)
-    assert named["dead"] == [0, 0, 0]
+    named = deep_network_profile(5, "tanh", init="xavier", width=8, n_examples=4)
+    assert named["dead"] == {2: 0, 3: 0, 4: 0}
     with pytest.raises(ValueError, match="scale"):
-        deep_network_profile(4, "tanh", scale=-1.0)
-    with pytest.raises(ValueError, match="depth"):
-        deep_network_profile(1, "tanh")
+        deep_network_profile(5, "tanh", scale=-1.0)
+    with pytest.raises(ValueError, match="n_layers"):
+        deep_network_profile(2, "tanh")
 
 
-def test_deep_network_profile_numbers_layers_from_the_first_hidden_to_the_output():
-    """Entry l − 1 is layer l: first the first hidden layer, last the output layer (the notes' layer l + 1)."""
-    depth, width, n = 4, 6, 8
-    profile = deep_network_profile(depth, "tanh", scale=1.0, width=width, n_examples=n, seed=3)
+def test_deep_network_profile_numbers_layers_as_the_notes():
+    """The input is layer 1: keys start at layer 2 (the first hidden layer) and end at L (the output)."""
+    n_layers, width, n = 5, 6, 8
+    profile = deep_network_profile(n_layers, "tanh", scale=1.0, width=width, n_examples=n, seed=3)
     rng = np.random.default_rng(3)
-    model = nn.mlp([width] * depth + [10], "tanh", rng=rng, init=nn.init.gaussian(1.0 / np.sqrt(width)))
+    model = nn.mlp([width] * (n_layers - 1) + [10], "tanh", rng=rng,
+                   init=nn.init.gaussian(1.0 / np.sqrt(width)))
     X, y = rng.standard_normal((n, width)), rng.integers(0, 10, n)
     _, output_delta = nn.softmax_cross_entropy(y, model.forward(X))
-    assert profile["delta"][-1] == pytest.approx(np.linalg.norm(output_delta))
-    first_hidden = layer_outputs(model, X)[1]   # a^1 = f(z^1), after the first Linear layer
-    assert profile["spread"][0] == pytest.approx(np.std(first_hidden))
+    assert profile["delta"][n_layers] == pytest.approx(np.linalg.norm(output_delta))   # δ^L
+    first_hidden = layer_outputs(model, X)[1]   # a^2 = f(z^2), after the first Linear layer
+    assert profile["spread"][FIRST_LAYER] == pytest.approx(np.std(first_hidden))
+
+
+def test_by_layer_and_parameter_names_follow_the_notes():
+    assert by_layer([0.5, 0.25, 0.125]) == {2: 0.5, 3: 0.25, 4: 0.125}
+    model = nn.mlp([2, 3, 3, 1], "relu", rng=np.random.default_rng(0))
+    assert parameter_names(model) == {"0.W": "W^2", "0.b": "b^2", "2.W": "W^3", "2.b": "b^3",
+                                      "4.W": "W^4", "4.b": "b^4"}
+    assert set(parameter_names(model)) == set(model.params)

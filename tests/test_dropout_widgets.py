@@ -1,12 +1,14 @@
-"""Notebook 04's widget, the dropout network builder and the exercise checkers."""
+"""Notebook 04's widgets, the dropout network builder, its figures and its exercises."""
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
 import lecture_nn as nn
 from lecture_nn.dropout import Dropout
-from lecture_nn.lessons.dropout.exercises import (FGSM_EXAMPLE, VARIANCE_EXAMPLE, check_dropout_variance,
-                                          check_fgsm_linear_change, dropout_output_variance)
+from lecture_nn.lessons.dropout.adversarial import digit_classifier, mnist_digits
+from lecture_nn.lessons.dropout.exercises import (ONE_INDEX, TARGET, VARIANCE_EXAMPLE, dropout_output_variance,
+                                                  exercise_1, reads_as_target)
+from lecture_nn.lessons.dropout.figures import dropout_curves
 from lecture_nn.lessons.dropout import widgets as dropout_widget
 from lecture_nn.lessons.dropout.experiment import EPOCHS, LABEL_NOISE
 
@@ -63,12 +65,34 @@ def test_dropout_run_is_cached_and_regularises_on_wrong_labels():
     assert dropped.history["val_loss"][-1] < plain.history["val_loss"][-1]
 
 
-def test_dropout_variance_by_enumeration_matches_the_formula(capsys):
+def test_dropout_variance_by_enumeration_matches_the_formula():
     ex = VARIANCE_EXAMPLE
     formula = ex["p"] * (1 - ex["p"]) * np.sum((ex["x"] * ex["w"]) ** 2)
     assert np.isclose(dropout_output_variance(ex["x"], ex["w"], ex["p"]), formula)
-    assert check_dropout_variance(formula)
-    assert not check_dropout_variance(2 * formula)
-    assert check_fgsm_linear_change(FGSM_EXAMPLE["epsilon"] * 3.75)
-    assert not check_fgsm_linear_change(0.0)
-    assert capsys.readouterr().out.count("correct.") == 2
+    assert np.isclose(exercise_1.expected(), formula)
+
+
+def test_dropout_curves_pair_training_and_validation_by_colour():
+    history = {"loss": [1.0, 0.5], "val_loss": [1.1, 0.8], "accuracy": [0.5, 0.9], "val_accuracy": [0.4, 0.7]}
+    other = {key: [v + 0.1 for v in values] for key, values in history.items()}
+    fig = dropout_curves({"no dropout": [history, other], "dropout": [history]})
+    left, right = fig.axes
+    assert left.get_title() == "no dropout (mean of 2 seeds)" and right.get_title() == "dropout"
+    lines = {line.get_label(): line for line in left.get_lines()}
+    np.testing.assert_allclose(lines["training loss"].get_ydata(), [1.05, 0.55])
+    for quantity in ("loss", "accuracy"):
+        train, val = lines[f"training {quantity}"], lines[f"validation {quantity}"]
+        assert train.get_color() == val.get_color()
+        assert train.get_linestyle() == "-" and val.get_linestyle() == "--"
+    assert all(ax.get_xlabel() == "epoch" and ax.get_ylabel() for ax in fig.axes)
+    plt.close(fig)
+
+
+def test_exercise_3_judge_checks_the_limits_and_the_answer():
+    start = mnist_digits().X_test[ONE_INDEX]
+    assert mnist_digits().y_test[ONE_INDEX] == 1
+    assert not reads_as_target(start)                      # the network reads the 1 correctly
+    assert not reads_as_target(np.zeros(5)) and not reads_as_target("seven")
+    assert not reads_as_target(start + 0.5)                  # too far and outside [0, 1]
+    assert digit_classifier() is digit_classifier()          # one network for the notebook and its exercises
+    assert TARGET == 7

@@ -178,27 +178,26 @@ def test_relu_subgradients_at_zero_are_the_interval_zero_one():
     assert is_subgradient(relu, 1.0, 1.0) and not is_subgradient(relu, 1.0, 0.0)
 
 
-# --- exercise checkers ------------------------------------------------------------------------
-def test_parameter_count_checker(capsys):
-    assert ex.check_parameter_count([3, 5, 4, 1], 3 * 5 + 5 + 5 * 4 + 4 + 4 + 1)
-    assert not ex.check_parameter_count([3, 5, 4, 1], 60)
-    assert "not yet" in capsys.readouterr().out
+# --- exercises (the convention itself is tested in test_exercises.py) -------------------------
+def test_parameter_count_matches_the_package():
+    for sizes in ([3, 5, 4, 1], [2, 8, 1], [784, 30, 10]):
+        assert ex.count_parameters(sizes) == nn.mlp(sizes, rng=np.random.default_rng(0)).n_params()
+    assert ex.exercise_1.expected() == ex.count_parameters([3, 5, 4, 1])
 
 
-def test_separating_units_checker():
-    assert ex.check_separating_units([[-1.0, 1.0], [0.0, 0.0]], [-0.75, -0.75])
-    assert not ex.check_separating_units([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0])
+def test_separating_units_judge():
+    assert ex.separates_stripes([[-1.0, 1.0], [0.0, 0.0]], [-0.75, -0.75])
+    assert not ex.separates_stripes([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0])
+    assert not ex.separates_stripes([[-1.0, 1.0], [0.0, 0.0]], [-1.5, -1.5])   # lines through the outer stripes
     with pytest.raises(ValueError, match="shape"):
-        ex.check_separating_units(np.zeros((3, 2)), np.zeros(2))
+        ex.separates_stripes(np.zeros((3, 2)), np.zeros(2))
 
 
-def test_hinge_gradient_checker():
-    right = hinge_weight_gradient(**ex.HINGE_EXAMPLE)
-    assert np.any(right != 0)
-    assert ex.check_hinge_gradient(right)
-    assert not ex.check_hinge_gradient(right + 0.5)
-    with pytest.raises(ValueError, match="shape"):
-        ex.check_hinge_gradient(np.zeros(3))
+def test_hinge_exercise_has_positive_loss_and_one_inactive_unit():
+    right = ex.exercise_3.expected()
+    assert hinge_network_loss(**ex.HINGE_EXAMPLE) > 0
+    assert np.all(right[:, 1] == 0) and np.all(right[:, [0, 2]] != 0)
+    np.testing.assert_allclose(right, [[-1.0, 0.0, -0.5], [2.0, 0.0, 1.0]])   # the worked solution's numbers
 
 
 # --- diagrams and widgets ---------------------------------------------------------------------
@@ -206,6 +205,39 @@ def test_layer_connection_diagram_has_one_arrow_per_input():
     ax = draw_layer_connection(5)
     assert len(ax.patches) == 6            # five input units and unit j
     assert sum(1 for t in ax.texts if t.get_text().startswith("$w^l_")) == 5
+    plt.close("all")
+
+
+def test_neuron_diagram_labels_inputs_weights_bias_and_output():
+    from lecture_nn.lessons.feedforward.neuron import draw_neuron
+    ax = draw_neuron()
+    texts = {t.get_text() for t in ax.texts}
+    assert {"$x_1$", "$x_d$", "$w_1$", "$w_d$", "$b$", "$z$", "$f$", "$f(z)$"} <= texts
+    plt.close("all")
+
+
+def test_widest_separating_line_is_the_perpendicular_bisector_of_two_points():
+    X, y = np.array([[0.0, 0.0], [2.0, 2.0]]), np.array([1.0, -1.0])
+    w, c = separating_hyperplane(X, y, widest=True)
+    np.testing.assert_allclose(w, [-0.5, -0.5], atol=1e-6)
+    np.testing.assert_allclose(c, 1.0, atol=1e-6)
+
+
+def test_feature_map_draws_a_separating_line_only_when_there_is_one():
+    from lecture_nn.lessons.feedforward.widgets import draw_feature_map, map_points
+    X, y = make_three_stripes(36, noise=0.2, rng=np.random.default_rng(0))
+    W, b = np.array([[-1.0, 1.0], [0.6, 0.6]]), np.array([-0.5, -0.5])
+    for flips, expected in [((False, False), 1), ((True, True), 0)]:
+        state = map_points(X, y, *flip_units(W, b, flips))
+        _, axes = plt.subplots(1, 2)
+        draw_feature_map(state, axes)
+        lines = [l for l in axes[1].get_lines() if l.get_label() == "separating line"]
+        assert len(lines) == expected
+        if lines:   # every mapped point on its class's side of the drawn line
+            (x0, x1), (y0, y1) = lines[0].get_data()
+            side = np.sign((x1 - x0) * (state["features"][:, 1] - y0) - (y1 - y0) * (state["features"][:, 0] - x0))
+            assert len(np.unique(side[y > 0])) == 1 and len(np.unique(side[y < 0])) == 1
+            assert side[y > 0][0] != side[y < 0][0]
     plt.close("all")
 
 

@@ -211,18 +211,30 @@ def test_residual_widget_recomputes_on_change():
     plt.close("all")
 
 
-def test_residual_exercise_checkers(capsys):
+def test_residual_exercise_answers_agree_with_independent_computations(capsys):
     from lecture_nn.lessons.residual import exercises as ex
 
     a, w, v = ex.EXERCISE_POINT.values()
     eps = 1e-6
     numeric = ((a + eps + w * np.tanh(v * (a + eps))) - (a - eps + w * np.tanh(v * (a - eps)))) / (2 * eps)
-    assert ex.check_skip_derivative(numeric)
-    assert not ex.check_skip_derivative(numeric - 1.0)  # forgetting the skip path
-    assert ex.check_parameter_count(nn.mlp(plain_sizes(40, 32, 2, 3), rng=np.random.default_rng(0)).n_params())
-    assert not ex.check_parameter_count(0)
-    assert ex.check_variance_growth(2) and not ex.check_variance_growth(1.5)
-    assert "not yet" in capsys.readouterr().out
+    assert ex.exercise_1.check(numeric)
+    assert not ex.exercise_1.check(numeric - 1.0)  # forgetting the skip path
+    net = ex.EXERCISE_NETWORK
+    plain = nn.mlp(plain_sizes(net["depth"], net["width"], net["n_in"], net["n_out"]),
+                   rng=np.random.default_rng(0))
+    assert ex.exercise_2.check(plain.n_params())   # skips add no parameters
+    assert ex.exercise_3.check(2) and not ex.exercise_3.check(1.5)
+    out = capsys.readouterr().out
+    assert out.count("correct.") == 3 and out.count("not yet") == 2
+
+
+def test_residual_exercise_3_measures_a_growth_near_two():
+    from lecture_nn.lessons.residual.exercises import exercise_3
+
+    namespace = {}
+    exec(exercise_3.solution_code, namespace)
+    assert len(namespace["measured"]) == 38
+    assert 1.7 < namespace["geometric_mean"] < 2.3
 
 
 def test_fig14_drawing():
@@ -265,3 +277,15 @@ def test_depth_experiment_reports_the_signal_before_training():
     run = depth_experiment(8, False, width=8, epochs=2, seed=4, task=task)
     fresh = nn.mlp(plain_sizes(8, 8, 2, 3), rng=np.random.default_rng(4))
     assert run["signal"] == signal_at_initialisation(fresh, task[0])
+
+
+def test_fig14_uses_the_notes_layer_numbering():
+    import matplotlib.pyplot as plt
+    from lecture_nn.diagrams import draw_residual_network
+
+    ax = draw_residual_network(n_blocks=2, layers_per_block=2)
+    texts = [t.get_text() for t in ax.texts]
+    assert texts[0].startswith("layer 1") and "a^1 = x" in texts[0]
+    assert [t for t in texts if t.startswith("layer ") and "\n" not in t] == [f"layer {k}" for k in range(2, 6)]
+    assert texts[-1].startswith("layer 6") and "L" in texts[-1]
+    plt.close("all")

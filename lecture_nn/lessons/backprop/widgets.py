@@ -41,17 +41,26 @@ def describe_layer(state, **_) -> str:
 
 
 def draw_layer(state, **_):
-    fig, axes = plt.subplots(1, 4, figsize=(10, 2.8),
+    """z^l, a^l, δ^l and ∂ℓ/∂W^l as coloured matrices, each with its own colour bar (centred on 0);
+    rows and columns are numbered by unit, from 1 as in the notes."""
+    fig, axes = plt.subplots(1, 4, figsize=(11, 3.2),
                              gridspec_kw={"width_ratios": [1, 1, 1, state["dW"].shape[1] + 1]})
     l = state["layer"]
     for ax, key, title in zip(axes, ("z", "a", "delta", "dW"),
                               (f"$z^{l}$", f"$a^{l}$", f"$\\delta^{l}$", f"$\\partial\\ell/\\partial W^{l}$")):
         value = state[key]
         limit = max(np.abs(value).max(), 1e-12)
-        ax.imshow(value, cmap="RdBu_r", vmin=-limit, vmax=limit)
+        shown = ax.imshow(value, cmap="RdBu_r", vmin=-limit, vmax=limit)
+        fig.colorbar(shown, ax=ax, shrink=0.8)
         ax.set_title(f"{title}  {value.shape}", fontsize=10)
-        ax.set_xticks([])
-        ax.set_yticks([])
+        ax.set_yticks(range(value.shape[0]), labels=range(1, value.shape[0] + 1))
+        if key == "dW":
+            ax.set_ylabel(f"unit $i$ of layer {l - 1}")
+            ax.set_xticks(range(value.shape[1]), labels=range(1, value.shape[1] + 1))
+            ax.set_xlabel(f"unit $j$ of layer {l}")
+        else:
+            ax.set_ylabel(f"unit of layer {l}")
+            ax.set_xticks([])
     fig.tight_layout()
     return fig
 

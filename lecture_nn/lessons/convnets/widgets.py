@@ -12,15 +12,32 @@ from lecture_nn.lessons.explorer import Explorer
 
 
 def _map_layers(model, image) -> dict[str, int]:
-    """Dropdown options: the layers whose output is a stack of feature maps."""
+    """Dropdown options: the steps of ``model`` whose output is a stack of feature maps.
+
+    The options count the steps of the ``Sequential`` (1 = its first), not the notes' layers:
+    a convolution and its ReLU are two steps but one layer of the notes."""
     outputs = layer_outputs(model, np.asarray(image)[None])
-    return {f"{i}: {model[i]!r} → {out.shape[1]}×{out.shape[2]}×{out.shape[3]}": i
+    return {f"step {i + 1}: after {model[i]!r} → {out.shape[1]}×{out.shape[2]}×{out.shape[3]}": i
             for i, out in enumerate(outputs) if out.ndim == 4}
 
 
+def map_scale(maps) -> dict:
+    """One colour scale for a stack of feature maps: ``imshow`` keyword arguments and a colour-bar label.
+
+    Maps with negative values (a convolution's output before ReLU) get a diverging map symmetric
+    about 0; maps that are never negative (after ReLU or pooling of ReLU) run from 0 to their maximum.
+    """
+    maps = np.asarray(maps, dtype=float)
+    if maps.min() < 0:
+        limit = float(np.abs(maps).max())
+        return {"cmap": "RdBu_r", "vmin": -limit, "vmax": limit, "label": "value (0: white)"}
+    return {"cmap": "viridis", "vmin": 0.0, "vmax": float(maps.max()) or 1.0, "label": "activation"}
+
+
 def feature_map_explorer(model, images, labels) -> Explorer:
-    """A slider over ``images`` (n, 1, H, W) and a dropdown of ``model``'s convolution and
-    pooling layers; shows the image, the chosen layer's feature maps and the prediction."""
+    """A slider over ``images`` (n, 1, H, W) and a dropdown of ``model``'s convolution, pooling
+    and ReLU steps; shows the image, the chosen step's feature maps on one colour scale with a
+    colour bar, and the prediction."""
     if not isinstance(model, Sequential):
         raise TypeError(f"model must be a Sequential, got {type(model).__name__}")
     images = as_float_array(images, "images", ndim=4)
@@ -44,21 +61,25 @@ def feature_map_explorer(model, images, labels) -> Explorer:
         maps = state["maps"]
         ncols = min(len(maps), 8) + 1
         nrows = int(np.ceil(len(maps) / (ncols - 1)))
-        fig, axes = plt.subplots(nrows, ncols, figsize=(1.25 * ncols, 1.35 * nrows), squeeze=False)
+        fig, axes = plt.subplots(nrows, ncols, figsize=(1.25 * ncols + 0.8, 1.35 * nrows), squeeze=False)
         for ax in axes.ravel():
             ax.axis("off")
         axes[0, 0].imshow(images[index, 0], cmap="gray")
         axes[0, 0].set_title(f"input ({state['label']})", fontsize=8)
+        scale = map_scale(maps)
+        label = scale.pop("label")
         for k, feature_map in enumerate(maps):
             ax = axes[k // (ncols - 1), 1 + k % (ncols - 1)]
-            ax.imshow(feature_map, cmap="viridis")
+            shown = ax.imshow(feature_map, **scale)
             ax.set_title(f"map {k}", fontsize=7)
         fig.tight_layout()
+        fig.colorbar(shown, ax=axes[:, 1:].ravel().tolist(), shrink=0.8, label=label)
         return fig
 
     def describe(state, index, layer):
         c, h, w = state["maps"].shape
-        return (f"layer {layer}: {c} feature maps of {h}×{w};  label {state['label']}, "
+        return (f"after {model[layer]!r} (step {layer + 1}): {c} feature maps of {h}×{w};  "
+                f"label {state['label']}, "
                 f"predicted {state['prediction']}")
 
     return Explorer(controls, compute=compute, draw=draw, describe=describe,

@@ -8,7 +8,7 @@ import numpy as np
 from lecture_nn.lessons.convolution import (conv2d, fully_connected_weights, locally_connected_weights, output_size,
                     shared_weights)
 from lecture_nn.diagrams import draw_patches
-from lecture_nn.lessons.convolution.images import FILTERS, sample_photo
+from lecture_nn.lessons.convolution.images import FILTERS, sample_photo, show_filtered
 from lecture_nn.lessons.explorer import Explorer
 
 
@@ -42,14 +42,14 @@ def filter_photo(kernel_text: str, image=None) -> dict:
 
 
 def _draw_filtered(state, **values):
-    fig, axes = plt.subplots(1, 2, figsize=(8, 4.6))
+    fig, axes = plt.subplots(1, 2, figsize=(9, 4.6))
     axes[0].imshow(state["image"], cmap="gray", vmin=0, vmax=1)
     axes[0].set_title("input")
+    axes[0].axis("off")
     if state["error"] is None:
-        axes[1].imshow(np.clip(state["filtered"], 0, 1), cmap="gray", vmin=0, vmax=1)
-        axes[1].set_title("filtered (clipped to [0, 1])")
-    for ax in axes:
-        ax.axis("off")
+        show_filtered(axes[1], state["filtered"], state["kernel"], title="filtered")
+    else:
+        axes[1].axis("off")
     return fig
 
 

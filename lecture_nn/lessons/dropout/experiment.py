@@ -14,8 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from lecture_nn.checks import check_rng, probability
-from lecture_nn.data import load_mnist_subset
-from lecture_nn.lessons.dropout.adversarial import class_probabilities
+from lecture_nn.lessons.dropout.adversarial import class_probabilities, mnist_digits
 from lecture_nn.models import mlp
 from lecture_nn.optim import SGD
 from lecture_nn.training import History, fit, predict
@@ -63,7 +62,7 @@ class Split(NamedTuple):
 def digit_split(label_noise: float = LABEL_NOISE) -> Split:
     """Training digits (a fraction ``label_noise`` of their labels wrong), validation digits
     (other training digits, labels as given) and the test digits of the MNIST subset."""
-    data = load_mnist_subset()
+    data = mnist_digits()
     X_train, y_true = data.X_train[:N_TRAIN], data.y_train[:N_TRAIN]
     y_noisy, flipped = corrupt_labels(y_true, label_noise, np.random.default_rng(NOISE_SEED))
     val = slice(N_TRAIN, N_TRAIN + N_VALIDATION)

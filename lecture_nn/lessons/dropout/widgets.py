@@ -1,14 +1,19 @@
-"""Notebook 04's exploration: the dropout probability and the label noise against the learning curves."""
+"""Notebook 04's explorations: the dropout probability and the label noise against the learning
+curves; FGSM beside random ±ε signs on one digit."""
 from __future__ import annotations
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
+from lecture_nn.lessons.dropout.adversarial import (class_probabilities, digit_classifier, input_gradient,
+                                                    mnist_digits, random_signs, sign_step)
 from lecture_nn.lessons.dropout.experiment import LABEL_NOISE, N_TRAIN, dropout_run
+from lecture_nn.lessons.dropout.figures import dropout_curves
 from lecture_nn.lessons.explorer import Explorer
 
-__all__ = ["N_TRAIN", "dropout_comparison", "dropout_explorer", "dropout_run"]
+__all__ = ["N_TRAIN", "dropout_comparison", "dropout_explorer", "dropout_run", "fgsm_example",
+           "fgsm_explorer"]
 
 
 def dropout_comparison(p: float = 0.5, label_noise: float = LABEL_NOISE):
@@ -25,22 +30,8 @@ def dropout_comparison(p: float = 0.5, label_noise: float = LABEL_NOISE):
 
 
 def _draw(state, p, **_):
-    fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.2))
-    for name, style in (("without", "--"), ("with", "-")):
-        h = state[name]["history"]
-        epochs = np.arange(1, len(h["loss"]) + 1)
-        label = "no dropout" if name == "without" else f"dropout p = {p:.1f}"
-        axes[0].plot(epochs, h["val_loss"], style, label=label)
-        axes[1].plot(epochs, h["val_accuracy"], style, label=f"{label}: validation")
-        axes[1].plot(epochs, h["accuracy"], style, alpha=0.4, label=f"{label}: training labels")
-    axes[0].set_ylabel("validation loss")
-    axes[1].set_ylabel("accuracy")
-    for ax in axes:
-        ax.set_xlabel("epoch")
-    axes[0].legend(fontsize=8)
-    axes[1].legend(fontsize=7)
-    fig.tight_layout()
-    return fig
+    return dropout_curves({"no dropout": [state["without"]["history"]],
+                           f"dropout p = {p:.1f}": [state["with"]["history"]]}, figsize=(9.5, 3.2))
 
 
 def _describe(state, p, **_):
@@ -59,3 +50,70 @@ def dropout_explorer() -> Explorer:
                                                    description="wrong labels", continuous_update=False)}
     return Explorer(controls, compute=dropout_comparison, draw=_draw, describe=_describe,
                     title=f"Dropout on {N_TRAIN} MNIST digits (each new setting trains for a second or two)")
+
+
+EPSILON_GRID = np.round(np.arange(0.0, 0.301, 0.01), 2)
+"""The ε values of the widget's curve (and of its slider)."""
+
+
+def fgsm_example(model, x, label: int, epsilon: float, seed: int = 0) -> dict:
+    """One digit ``x`` (d,) with true ``label``, moved by ε per pixel along sign(∇ₓℓ) (FGSM) and
+    along random signs drawn with ``default_rng(seed)``: the images, the network's answers and
+    their probabilities, and the probability of the true label for every ε of ``EPSILON_GRID``."""
+    x = np.asarray(x, dtype=float).reshape(1, -1)
+    directions = {"FGSM": np.sign(input_gradient(model, x, [label])),
+                  "random signs": random_signs(x.shape, np.random.default_rng(seed))}
+    images = {"original": x[0]}
+    curves = {}
+    for name, direction in directions.items():
+        images[name] = sign_step(x, direction, epsilon)[0]
+        on_grid = np.concatenate([sign_step(x, direction, eps) for eps in EPSILON_GRID])
+        curves[name] = class_probabilities(model, on_grid)[:, label]
+    probs = class_probabilities(model, np.stack(list(images.values())))
+    return {"label": int(label), "images": images, "answers": dict(zip(images, probs.argmax(1).tolist())),
+            "confidence": dict(zip(images, probs.max(1).tolist())), "curves": curves}
+
+
+def _draw_fgsm(state, epsilon, **_):
+    fig, axes = plt.subplots(1, 4, figsize=(10, 2.6), gridspec_kw={"width_ratios": [1, 1, 1, 1.6]})
+    for ax, (name, image) in zip(axes, state["images"].items()):
+        side = int(round(np.sqrt(image.size)))
+        ax.imshow(image.reshape(side, side), cmap="gray", vmin=0, vmax=1)
+        ax.axis("off")
+        ax.set_title(f"{name}: {state['answers'][name]} (true {state['label']})", fontsize=9)
+    for name, curve in state["curves"].items():
+        _ = axes[3].plot(EPSILON_GRID, curve, "-" if name == "FGSM" else "--", label=name)
+    _ = axes[3].axvline(epsilon, color="0.5", lw=1)
+    axes[3].set_xlabel(r"$\varepsilon$ (change per pixel)")
+    axes[3].set_ylabel(f"probability of the true label {state['label']}", fontsize=8)
+    axes[3].set_ylim(-0.03, 1.03)
+    axes[3].legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def _describe_fgsm(state, epsilon, **_):
+    answers, confidence = state["answers"], state["confidence"]
+    return "; ".join(f"{name}: answer {answers[name]} (probability {confidence[name]:.2f})"
+                     for name in answers) + f" | true label {state['label']}, ε = {epsilon:.2f}"
+
+
+def fgsm_explorer(model=None, n_digits: int = 50) -> Explorer:
+    """Sliders for ε, the test digit and the seed of the random signs → the digit, its FGSM and its
+    random-sign version with the network's answers, and the probability of the true label against ε.
+    ``model`` defaults to the notebook's :func:`digit_classifier`."""
+    model = digit_classifier() if model is None else model
+    mnist = mnist_digits()
+    X, y = mnist.X_test[:n_digits], mnist.y_test[:n_digits]
+    controls = {"epsilon": widgets.FloatSlider(value=0.1, min=0.0, max=float(EPSILON_GRID[-1]), step=0.01,
+                                               description="ε", continuous_update=False),
+                "digit": widgets.IntSlider(value=0, min=0, max=len(X) - 1, description="test digit",
+                                           continuous_update=False),
+                "seed": widgets.IntSlider(value=0, min=0, max=9, description="noise seed",
+                                          continuous_update=False)}
+
+    def compute(epsilon, digit, seed):
+        return fgsm_example(model, X[digit], int(y[digit]), round(float(epsilon), 2), seed)
+
+    return Explorer(controls, compute=compute, draw=_draw_fgsm, describe=_describe_fgsm,
+                    title="FGSM against random signs of the same size, one test digit")

@@ -33,7 +33,8 @@ def _check(x, y, W, b, w):
 
 
 def hinge_network_loss(x, y, W, b, w, c) -> float:
-    """ℓ(y, F(x; θ)) for one example x (d,), label y ∈ {−1, +1}, W (d, m), b (m,), w (m,), c scalar."""
+    """ℓ(y, F(x; θ)) for one example x (d,), label y ∈ {−1, +1}, W = W² (d, m), b = b² (m,), and the
+    output unit's weights w = W³ (m,) and bias c = b³."""
     x, y, W, b, w = _check(x, y, W, b, w)
     z_hidden = x @ W + b                      # aggregate
     a_hidden = np.maximum(z_hidden, 0.0)      # activate
@@ -42,7 +43,8 @@ def hinge_network_loss(x, y, W, b, w, c) -> float:
 
 
 def hinge_weight_gradient(x, y, W, b, w, c) -> np.ndarray:
-    """∂ℓ/∂w_ij for every first-layer weight, by the notes' formula; shape (d, m) like W.
+    """∂ℓ/∂w_ij for every weight into the hidden layer (the entries of W², input layer 1 → hidden
+    layer 2), by the notes' formula; shape (d, m) like W.
 
     Each entry is the product of four factors: ∂z_j/∂w_ij = x_i, ∂f(z_j)/∂z_j = [z_j > 0]
     (the subgradient 0 at z_j = 0), ∂z/∂f(z_j) = w_j, and ∂ℓ/∂z = −y when ℓ > 0, else 0.

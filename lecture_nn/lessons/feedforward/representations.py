@@ -7,7 +7,7 @@ coordinates; :func:`is_linearly_separable` decides that exactly with a linear pr
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import linprog
+from scipy.optimize import linprog, minimize
 
 from lecture_nn.checks import as_float_array, check_values_in
 from lecture_nn.activations import relu
@@ -52,11 +52,14 @@ def flip_units(W, b, flips) -> tuple[np.ndarray, np.ndarray]:
     return W * sign, b * sign
 
 
-def separating_hyperplane(X, y):
+def separating_hyperplane(X, y, widest: bool = False):
     """A (w, c) with y⁽ⁱ⁾ (wᵀx⁽ⁱ⁾ + c) ≥ 1 for every point, or None if none exists.
 
     Labels y ∈ {−1, +1}. Solved as a feasibility linear program, so the answer
     is exact up to the solver's tolerance (points must not coincide across classes).
+    The program returns *some* separating hyperplane, often one that grazes a point;
+    ``widest=True`` then moves it to the one with the widest gap on both sides
+    (smallest ‖w‖, the hard-margin SVM), for drawing.
     """
     X = as_float_array(X, "X", ndim=2)
     y = as_float_array(y, "y", ndim=1)
@@ -70,6 +73,12 @@ def separating_hyperplane(X, y):
                      method="highs")
     if result.status != 0:
         return None
+    if widest:
+        widest_fit = minimize(lambda v: v[:d] @ v[:d], result.x, jac=lambda v: np.append(2 * v[:d], 0.0),
+                              constraints={"type": "ineq", "fun": lambda v: -(A @ v) - 1, "jac": lambda v: -A},
+                              method="SLSQP")
+        if widest_fit.success:
+            return widest_fit.x[:d], float(widest_fit.x[d])
     return result.x[:d], float(result.x[d])
 
 

@@ -9,7 +9,8 @@ from lecture_nn.lessons.feedforward.approximation import STEP_UNITS, TARGETS, bu
 from lecture_nn.lessons.feedforward.capacity import fit_hidden_units
 from lecture_nn.plotting import plot_decision_boundary, scatter_classes
 from lecture_nn.data import make_three_stripes
-from lecture_nn.lessons.feedforward.representations import flip_units, hidden_features, is_linearly_separable
+from lecture_nn.lessons.feedforward.representations import (flip_units, hidden_features, is_linearly_separable,
+                                                             separating_hyperplane)
 from lecture_nn.training import predict_labels
 from lecture_nn.lessons.explorer import Explorer
 
@@ -30,6 +31,10 @@ def draw_approximation(state, **_):
     axes[0].set_title(f"{state['network'].n_hidden} {state['network'].activation} units", fontsize=10)
     axes[1].plot(x, np.abs(state["network"](x) - get_target(state["target"])(x)), "C3")
     axes[1].set_title(f"|F(x) − h(x)|, max {state['max_error']:.3f}", fontsize=10)
+    axes[0].set_ylabel("$h(x)$ and $F(x)$")
+    axes[1].set_ylabel("$|F(x) - h(x)|$")
+    for ax in axes:
+        ax.set_xlabel("$x$")
     fig.tight_layout()
     return fig
 
@@ -50,10 +55,13 @@ def approximation_explorer() -> Explorer:
 # --- Fig. 5: more hidden units -----------------------------------------------------------------
 def draw_boundary(result, ax=None):
     """Decision regions of a :func:`fit_hidden_units` result over its training points."""
-    return plot_decision_boundary(
+    ax = plot_decision_boundary(
         lambda P: predict_labels(result["model"], P), result["X"], result["y"], ax=ax,
         title=f"{result['hidden']} hidden: train {result['train_accuracy']:.2f}, "
               f"test {result['test_accuracy']:.2f}")
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    return ax
 
 
 def hidden_units_explorer() -> Explorer:
@@ -85,8 +93,28 @@ def map_points(X, y, W, b):
             "separable_features": is_linearly_separable(features, y)}
 
 
+def draw_separating_line(ax, features, y):
+    """The widest line that separates the two classes of ``features`` (n, 2), dashed, over the
+    points' range; the axes keep that range."""
+    w, c = separating_hyperplane(features, y, widest=True)
+    lo, hi = features.min(0), features.max(0)
+    pad = 0.08 * np.maximum(hi - lo, 1e-3)
+    lo, hi = lo - pad, hi + pad
+    label = "separating line"
+    if abs(w[1]) >= abs(w[0]):
+        xs = np.array([lo[0], hi[0]])
+        ax.plot(xs, -(c + w[0] * xs) / w[1], "k--", lw=1.5, label=label)
+    else:
+        ys = np.array([lo[1], hi[1]])
+        ax.plot(-(c + w[1] * ys) / w[0], ys, "k--", lw=1.5, label=label)
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    ax.legend(fontsize=8, loc="upper right")
+
+
 def draw_feature_map(state, axes=None):
-    """Fig. 6: left, the points with both hyperplanes z_j = 0 and their normals; right, [f(z₁), f(z₂)]."""
+    """Fig. 6: left, the points with both hyperplanes z_j = 0 and their normals; right, [f(z₁), f(z₂)]
+    with a separating line when there is one."""
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(9, 4))
     X, y, W, b = state["X"], state["y"], state["W"], state["b"]
@@ -112,7 +140,10 @@ def draw_feature_map(state, axes=None):
     left.legend(fontsize=8, loc="upper center", ncol=4, bbox_to_anchor=(0.5, -0.12))
     left.set_title(f"input space (separable: {'yes' if state['separable_input'] else 'no'})",
                    fontsize=10)
-    scatter_classes(state["features"], y, ax=right, size=30)
+    features = state["features"]
+    scatter_classes(features, y, ax=right, size=30)
+    if state["separable_features"]:
+        draw_separating_line(right, features, y)
     right.set_xlabel("$f(z_1)$")
     right.set_ylabel("$f(z_2)$")
     right.set_title(f"hidden features (separable: {'yes' if state['separable_features'] else 'no'})",

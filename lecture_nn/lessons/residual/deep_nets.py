@@ -1,5 +1,9 @@
 """Deep dense networks with and without skip connections, and their per-layer gradient sizes (§5.3).
 
+Layers are numbered as in the notes: the input is layer 1 (a¹ = x), the first hidden layer is
+layer 2 with weight matrix W², and the output is layer L. ``depth`` counts the weight layers
+(Linear layers), so a network of ``depth`` D has L = D + 1 and weight matrices W², …, W^L.
+
 The plain network is :func:`lecture_nn.mlp` with ``depth`` Linear layers of ``width`` units;
 :func:`residual_network` wraps its middle layers in skips, so the two have exactly the same
 number of parameters (He initialisation) and differ only in the skips:
@@ -56,7 +60,7 @@ def residual_network(depth: int, width: int, n_in: int, n_out: int, rng=None,
 
 
 def weight_gradient_norms(model, X, y, loss="softmax_cross_entropy") -> np.ndarray:
-    """‖∂ℓ/∂W^l‖ (Frobenius) for every weight matrix of ``model``, first layer first.
+    """‖∂ℓ/∂W^l‖ (Frobenius) for every weight matrix of ``model``: W² (the first) first, W^L last.
 
     One forward and backward pass of the mean loss on (X, y); works for any
     model whose parameters are named ``"...W"`` (plain or with residual
@@ -74,13 +78,14 @@ def weight_gradient_norms(model, X, y, loss="softmax_cross_entropy") -> np.ndarr
 
 
 def signal_at_initialisation(model, X) -> dict:
-    """What reaches the output layer, compared with what leaves the first layer, on the inputs X.
+    """What reaches the output layer, compared with what leaves the first hidden layer, on the inputs X.
 
     ``model`` starts with a Linear layer and ends with ReLU → Linear (as both
-    kinds of network here do). With h₁(x) the first layer's output and h(x) the
-    last ReLU's output (the input of the output layer):
+    kinds of network here do). With z²(x) the first hidden layer's weighted input
+    (the first Linear layer's output) and h(x) = a^{L−1}(x) the last ReLU's output
+    (the input of the output layer L):
 
-    * ``growth`` = RMSₓ‖h(x)‖ / RMSₓ‖h₁(x)‖: how much the signal's size changed
+    * ``growth`` = RMSₓ‖h(x)‖ / RMSₓ‖z²(x)‖: how much the signal's size changed
       on its way through the middle layers;
     * ``spread`` = RMSₓ‖h(x) − h̄‖ / ‖h̄‖ with h̄ the mean of h(x) over X: how
       different the inputs still look at the end, relative to the typical vector.
@@ -124,7 +129,7 @@ def depth_experiment(depth: int, residual: bool, width: int = 32, epochs: int = 
 
     Parameters
     ----------
-    depth : number of Linear layers
+    depth : number of Linear (weight) layers D; the output is layer L = D + 1
     residual : wrap the middle layers in skip connections (:func:`residual_network`)
     width, epochs, lr : hidden width, SGD epochs (0: no training), step size
     seed : seeds the weights and the order of the examples
@@ -133,7 +138,7 @@ def depth_experiment(depth: int, residual: bool, width: int = 32, epochs: int = 
     Returns
     -------
     dict with ``model``, ``grad_norms`` (‖∂ℓ/∂W^l‖ at initialisation on the
-    training set, first layer first), ``signal`` (:func:`signal_at_initialisation`
+    training set for l = 2, …, L), ``signal`` (:func:`signal_at_initialisation`
     on the training set), ``loss`` (mean training loss per epoch),
     ``test_accuracy`` and ``n_params``.
     """

@@ -26,19 +26,19 @@ def _draw(state, **values):
     fig, (ax_grad, ax_loss) = plt.subplots(1, 2, figsize=(9.5, 3.4))
     norms = state["grad_norms"]
     kind = "residual" if values["residual"] else "plain"
-    ax_grad.semilogy(np.arange(1, len(norms) + 1), norms, "o-", ms=3,
+    ax_grad.semilogy(np.arange(2, len(norms) + 2), norms, "o-", ms=3,
                      color="#d94801" if values["residual"] else "#2171b5")
-    ax_grad.set_xlabel("layer l")
+    ax_grad.set_xlabel(r"layer $l$ of $W^l$ (input = layer 1)")
     ax_grad.set_ylabel(r"$\|\partial\ell/\partial W^l\|$ at initialisation")
-    ax_grad.set_title(f"{kind}, {values['depth']} layers")
+    ax_grad.set_title(f"{kind}, {values['depth']} weight layers")
     if state["loss"]:
         ax_loss.plot(np.arange(1, len(state["loss"]) + 1), state["loss"], "o-", ms=3)
         ax_loss.axhline(np.log(3), color="0.6", ls="--", lw=1)
         ax_loss.set_xlabel("epoch")
-        ax_loss.set_ylabel("training loss")
+        ax_loss.set_ylabel("mean training loss")
         ax_loss.set_title("dashed: ln 3, guessing")
     else:
-        ax_loss.axis("off")
+        ax_loss.axis("off")   # no axes to label: only the message
         ax_loss.text(0.5, 0.5, "epochs = 0: no training", ha="center", transform=ax_loss.transAxes)
     fig.tight_layout()
     return fig
@@ -46,7 +46,7 @@ def _draw(state, **values):
 
 def _describe(state, **values):
     norms = state["grad_norms"]
-    text = (f"gradient norm, first layer / last layer: {norms[0] / norms[-1]:.3g};  "
+    text = (f"gradient norm of W² (first weight matrix) / of W^L (last): {norms[0] / norms[-1]:.3g};  "
             f"parameters: {state['n_params']}")
     if state["loss"]:
         text += (f"\nfinal training loss {state['loss'][-1]:.3f}, "
@@ -57,8 +57,8 @@ def _describe(state, **values):
 def residual_explorer() -> Explorer:
     """Depth, skip connections on/off, epochs and seed → gradient norms per layer and a training curve."""
     controls = {
-        "depth": widgets.IntSlider(value=20, min=3, max=60, step=1, description="layers",
-                                   continuous_update=False),
+        "depth": widgets.IntSlider(value=20, min=3, max=60, step=1, description="weight layers",
+                                   continuous_update=False, style={"description_width": "initial"}),
         "residual": widgets.Checkbox(value=True, description="skip connections"),
         "epochs": widgets.IntSlider(value=10, min=0, max=40, step=5, description="epochs",
                                     continuous_update=False),

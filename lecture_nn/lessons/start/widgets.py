@@ -30,6 +30,8 @@ def _draw(state, **values):
     plot_decision_boundary(lambda P: predict_labels(state["model"], P), state["X"], state["y"],
                            ax=ax, title=f"{values['hidden']} hidden units: "
                                         f"train accuracy {state['accuracy']:.0%}")
+    ax.set_xlabel(r"$x_1$")
+    ax.set_ylabel(r"$x_2$")
     return fig
 
 

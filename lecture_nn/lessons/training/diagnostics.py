@@ -1,15 +1,14 @@
 """What happens inside a network (notes §4): dead units, activation spread, gradient norms.
 
-All functions take a :class:`~lecture_nn.layers.Sequential` and a batch X and
-report one number per layer, first layer first.
+All functions take a :class:`~lecture_nn.layers.Sequential` and a batch X.
 
-Numbering: "layer l" here is the l-th ``Linear`` layer, so l = 1 is the first
-hidden layer and l = L the output layer; it computes z^l = (W^l)^T a^{l-1} + b^l
-from a^0 = x, and the activation after it gives a^l = f(z^l). The notes count
-differently: their layer 1 is the input (a^1 = x) and their first hidden layer
-is layer 2. So layer l here is layer l + 1 of the notes (δ^1 here is their δ^2),
-and a network with L ``Linear`` layers has L + 1 layers there. Eq. (4),
-δ^l = Diag[f'(z^l)] W^{l+1} δ^{l+1}, reads the same in both numberings.
+Numbering: the notes'. The input is layer 1 (a^1 = x); the k-th ``Linear`` layer of the
+model holds W^{k+1} and b^{k+1} and computes z^{k+1} = (W^{k+1})^T a^k + b^{k+1}, so the
+first ``Linear`` layer makes the first hidden layer, layer 2, and the last one makes the
+output layer L. A model with L − 1 ``Linear`` layers has L layers. The per-layer lists
+returned here start at layer 2 (:data:`FIRST_LAYER`): entry k is layer k + 2.
+:func:`by_layer` turns such a list into a dict keyed by the notes' layer numbers, and
+:func:`deep_network_profile` returns its results keyed that way.
 """
 from __future__ import annotations
 
@@ -21,6 +20,30 @@ from lecture_nn.layers import Linear, Sequential, evaluation_mode
 from lecture_nn.losses import get_loss
 from lecture_nn.init import gaussian
 from lecture_nn.models import mlp
+
+
+FIRST_LAYER = 2
+"""The notes' number of the first layer with weights (W^2): the input is layer 1."""
+
+
+def by_layer(values, first: int = FIRST_LAYER) -> dict[int, float]:
+    """``{layer: value}`` for a per-layer list whose first entry is layer ``first`` (default 2)."""
+    return {first + k: value for k, value in enumerate(values)}
+
+
+def parameter_names(model) -> dict[str, str]:
+    """The notes' name of each parameter of ``model``: ``{"0.W": "W^2", "0.b": "b^2", "2.W": "W^3", …}``.
+
+    A :class:`~lecture_nn.layers.Sequential` names its parameters ``"<position>.W"`` after the
+    layer's position in the model (activations count too); the notes number the layers.
+    """
+    model = _check_model(model)
+    names = {}
+    linear = [i for i, layer in enumerate(model.layers) if isinstance(layer, Linear)]
+    for layer_number, position in enumerate(linear, start=FIRST_LAYER):
+        for key in model.layers[position].params:
+            names[f"{position}.{key}"] = f"{key}^{layer_number}"
+    return names
 
 
 def _check_model(model) -> Sequential:
@@ -52,7 +75,8 @@ def layer_outputs(model, X) -> list[np.ndarray]:
 
 
 def dead_units(model, X) -> list[int]:
-    """Number of dead units in each hidden activation layer.
+    """Number of dead units in each hidden layer: entry k is layer k + 2 (the first hidden
+    layer is layer 2 in the notes' numbering).
 
     A unit is dead on X when f'(z) = 0 for every example: it passes no
     gradient back, so its incoming weights can no longer change. For a ReLU
@@ -69,8 +93,9 @@ def dead_units(model, X) -> list[int]:
 
 
 def activation_spread(model, X) -> list[float]:
-    """Standard deviation of the hidden activations a^l over the batch and the units,
-    one value per hidden activation layer (the forward signal of each layer)."""
+    """Standard deviation of the hidden activations a^l over the batch and the units, one value
+    per hidden layer (the forward signal of each layer): entry k is a^{k+2}, the first hidden
+    layer being layer 2."""
     model = _check_model(model)
     outputs = layer_outputs(model, X)
     return [float(np.std(outputs[i])) for i in _hidden_activations(model)]
@@ -79,9 +104,9 @@ def activation_spread(model, X) -> list[float]:
 def backward_trace(model, X, y, loss="softmax_cross_entropy"):
     """Forward X (in the model's current mode), backpropagate the mean loss, and record δ^l = ∂ℓ/∂z^l.
 
-    Returns a list with one array (n, n_l) per Linear layer: the gradient that
-    arrives at that layer's output z^l, i.e. eq. (4) evaluated for every example
-    (scaled by 1/n, as the loss is a mean). Parameter gradients are left in
+    Returns a list with one array (n, n_l) per Linear layer, [δ^2, δ^3, …, δ^L] (entry k is
+    layer k + 2): the gradient that arrives at that layer's z^l, i.e. eq. (4) evaluated for
+    every example (scaled by 1/n, as the loss is a mean). Parameter gradients are left in
     ``model.grads``.
     """
     model = _check_model(model)
@@ -97,7 +122,8 @@ def backward_trace(model, X, y, loss="softmax_cross_entropy"):
 
 
 def delta_norms(model, X, y, loss="softmax_cross_entropy") -> list[float]:
-    """Per-layer gradient sizes ‖δ^1‖, …, ‖δ^L‖ for one batch (Frobenius norms), first layer first.
+    """Per-layer gradient sizes [‖δ^2‖, …, ‖δ^L‖] for one batch (Frobenius norms): entry k is
+    layer k + 2, the last entry the output layer L.
 
     By eq. (4) each δ^l is δ^{l+1} multiplied by W^{l+1} and Diag[f'(z^l)], so
     the norms shrink (vanish) or grow (explode) geometrically with depth when
@@ -107,32 +133,31 @@ def delta_norms(model, X, y, loss="softmax_cross_entropy") -> list[float]:
     return [float(np.linalg.norm(d)) for d in backward_trace(model, X, y, loss)]
 
 
-def deep_network_profile(depth: int, activation: str = "relu", scale: float | None = None,
+def deep_network_profile(n_layers: int, activation: str = "relu", scale: float | None = None,
                          init="he", width: int = 64, n_examples: int = 128,
-                         seed: int = 0) -> dict[str, list]:
+                         seed: int = 0) -> dict[str, dict[int, float]]:
     """Activation spread, ‖δ^l‖ and dead units of a freshly initialised deep network.
 
-    The network has ``depth`` Linear layers: ``depth − 1`` hidden layers of
-    ``width`` units with ``activation`` and 10 linear outputs. Its weights are
-    N(0, scale² / n_in) when ``scale`` is given (scale = 1: the 1/n_in rule,
-    √2: He's 2/n_in) and otherwise come from ``init``. The batch is
-    ``n_examples`` standard-normal inputs with random labels, all drawn from
-    ``numpy.random.default_rng(seed)``; the loss is softmax cross-entropy.
+    ``n_layers`` is L in the notes' count: the input (layer 1, ``width`` standard-normal
+    features), hidden layers 2, …, L − 1 of ``width`` units with ``activation``, and 10 linear
+    outputs (layer L) — so L − 1 weight matrices W^2, …, W^L. The weights are
+    N(0, scale² / n_in) when ``scale`` is given (scale = 1: the 1/n_in rule, √2: He's 2/n_in)
+    and otherwise come from ``init``. The batch is ``n_examples`` standard-normal inputs with
+    random labels, all drawn from ``numpy.random.default_rng(seed)``; the loss is softmax
+    cross-entropy.
 
-    Returns ``{"spread": [...], "dead": [...]}`` for the depth − 1 hidden
-    layers and ``{"delta": [...]}`` for all depth layers, numbered as in this
-    module (entry l − 1 is layer l; the notes' layer l + 1).
+    Returns dicts keyed by the notes' layer number: ``"spread"`` and ``"dead"`` for the hidden
+    layers 2, …, L − 1, ``"delta"`` (‖δ^l‖) for layers 2, …, L.
     """
-
-    depth = positive_int(depth, "depth", minimum=2)
+    n_layers = positive_int(n_layers, "n_layers", minimum=3)
     width = positive_int(width, "width")
     n_examples = positive_int(n_examples, "n_examples")
     if scale is not None:
         scale = real_number(scale, "scale", 0, strict=True)
         init = gaussian(scale / np.sqrt(width))  # every layer has n_in = width
     rng = np.random.default_rng(seed)
-    model = mlp([width] * depth + [10], activation, rng=rng, init=init)
+    model = mlp([width] * (n_layers - 1) + [10], activation, rng=rng, init=init)
     X = rng.standard_normal((n_examples, width))
     y = rng.integers(0, 10, n_examples)
-    return {"spread": activation_spread(model, X), "delta": delta_norms(model, X, y),
-            "dead": dead_units(model, X)}
+    return {"spread": by_layer(activation_spread(model, X)), "delta": by_layer(delta_norms(model, X, y)),
+            "dead": by_layer(dead_units(model, X))}

@@ -65,7 +65,7 @@ def train_classifier(sizes, X_train, y_train, X_test, y_test, *, seed: int = 0,
 
 
 def first_layer_weights(model: Sequential) -> np.ndarray:
-    """The weight matrix W^1 of the first layer (flattened copy)."""
+    """The first weight matrix, W^2 in the notes' numbering (input → first hidden layer), as a flat copy."""
     return np.array(model.params["0.W"]).ravel()
 
 

@@ -1,51 +1,60 @@
-"""Notebook 03's exploration: how depth, initial scale and activation shape the gradients."""
+"""Notebook 03's exploration: how depth, initial scale and activation shape the gradients.
+
+Layers are numbered as in the notes: the input is layer 1, the first hidden layer is layer 2,
+the output is layer L.
+"""
 from __future__ import annotations
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
-from lecture_nn.lessons.training.diagnostics import deep_network_profile
+from lecture_nn.lessons.training.diagnostics import FIRST_LAYER, deep_network_profile
 from lecture_nn.lessons.explorer import Explorer
 
 
-def gradient_flow(depth=20, scale=1.4, activation="relu", width=64, seed=0):
-    """Per-layer ‖δ^l‖, activation spread and dead units of a fresh network (weights
-    N(0, scale²/n_in)); adds the ratio ‖δ^1‖/‖δ^L‖ and the total dead units."""
-    profile = deep_network_profile(depth, activation, scale=scale, width=width, seed=seed)
+def gradient_flow(n_layers=21, scale=1.4, activation="relu", width=64, seed=0):
+    """Per-layer ‖δ^l‖, activation spread and dead units of a fresh network of L = ``n_layers``
+    layers (weights N(0, scale²/n_in)); adds the ratio ‖δ^2‖/‖δ^L‖ and the total dead units."""
+    profile = deep_network_profile(n_layers, activation, scale=scale, width=width, seed=seed)
     delta = profile["delta"]
-    ratio = delta[0] / delta[-1] if delta[-1] > 0 else float("nan")
-    return {**profile, "ratio": ratio, "n_dead": int(sum(profile["dead"])),
-            "n_hidden": (depth - 1) * width}
+    first, last = delta[FIRST_LAYER], delta[n_layers]
+    ratio = first / last if last > 0 else float("nan")
+    return {**profile, "ratio": ratio, "n_dead": int(sum(profile["dead"].values())),
+            "n_hidden": (n_layers - 2) * width}
+
+
+def _semilogy_by_layer(ax, values: dict, *args, **kwargs):
+    ax.semilogy(list(values), np.maximum(list(values.values()), 1e-300), *args, **kwargs)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def _draw(state, **values):
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
-    layers = np.arange(1, len(state["delta"]) + 1)
-    axes[0].semilogy(layers, np.maximum(state["delta"], 1e-300), "o-")
-    axes[0].set_xlabel("layer l (1 = first hidden, L = output)")
-    axes[0].set_ylabel("‖δ^l‖")
+    _semilogy_by_layer(axes[0], state["delta"], "o-")
+    axes[0].set_xlabel("layer l (2 = first hidden, L = output)")
+    axes[0].set_ylabel(r"$\|\delta^l\|$")
     axes[0].set_title("gradient arriving at each layer", fontsize=10)
-    hidden = np.arange(1, len(state["spread"]) + 1)
-    axes[1].semilogy(hidden, np.maximum(state["spread"], 1e-300), "s-", color="C1")
-    axes[1].set_xlabel("hidden layer l (1 = first hidden)")
-    axes[1].set_ylabel("std of a^l")
+    _semilogy_by_layer(axes[1], state["spread"], "s-", color="C1")
+    axes[1].set_xlabel("hidden layer l (2 = first hidden)")
+    axes[1].set_ylabel(r"standard deviation of $a^l$")
     axes[1].set_title("forward signal", fontsize=10)
     fig.tight_layout()
     return fig
 
 
 def _describe(state, **values):
-    return (f"‖δ^1‖ / ‖δ^L‖ = {state['ratio']:.2e}    dead units: {state['n_dead']} of "
+    return (f"‖δ^2‖ / ‖δ^L‖ = {state['ratio']:.2e}    dead units: {state['n_dead']} of "
             f"{state['n_hidden']}")
 
 
 def gradient_flow_explorer() -> Explorer:
-    """Sliders for depth and initial scale, a menu for the activation → per-layer
-    gradient norms, activation spread and the dead-unit count, live."""
+    """Sliders for the number of layers L (input included) and the initial scale, a menu for the
+    activation → per-layer gradient norms, activation spread and the dead-unit count, live."""
     controls = {
-        "depth": widgets.IntSlider(value=20, min=2, max=50, description="depth",
-                                   continuous_update=False),
+        "n_layers": widgets.IntSlider(value=21, min=3, max=51, description="layers L",
+                                      continuous_update=False),
         "scale": widgets.FloatSlider(value=1.4, min=0.2, max=3.0, step=0.1,
                                      description="scale", continuous_update=False),
         "activation": widgets.Dropdown(options=["relu", "tanh", "sigmoid"], value="relu",
