@@ -194,3 +194,40 @@ def test_figure_is_reproduced(number):
     assert tagged, f"figure {number}: no code cell tagged 'figure-{number}' in {path.name}"
     assert any("image/png" in out.get("data", {}) for c in tagged for out in c.outputs), \
         f"figure {number}: the cell tagged 'figure-{number}' in {path.name} has no image/png output"
+
+
+TEACHING_NOTEBOOKS = [p for p in NOTEBOOKS if not p.stem.startswith("00")]
+
+
+@pytest.mark.parametrize("path", TEACHING_NOTEBOOKS, ids=[p.stem for p in TEACHING_NOTEBOOKS])
+def test_ends_with_key_points_and_where_to_go_next(path):
+    nb = read(path)
+    markdown = [c for c in nb.cells if c.cell_type == "markdown"]
+    at = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and
+          re.search(r"^## Key points\s*$", c.source, re.M)]
+    assert len(at) == 1, f"{path.name}: expected one '## Key points' section, got {len(at)}"
+    assert all(c.cell_type == "markdown" for c in nb.cells[at[0]:]), "Key points come last"
+    text = "\n".join(c.source for c in nb.cells[at[0]:])
+    section = text.split("## Key points", 1)[1]
+    bullets = re.findall(r"^[*-] ", section, re.M)
+    assert 3 <= len(bullets) <= 6, f"{path.name}: {len(bullets)} key points (3–6 expected)"
+    names = [p.name for p in NOTEBOOKS]
+    following = names[names.index(path.name) + 1] if path != NOTEBOOKS[-1] else names[0]
+    assert f"]({following})" in markdown[-1].source, f"{path.name} should end with a link to {following}"
+
+
+# Slips of the notes, each corrected in a box where the reader meets it (issue 15).
+ERRATA = {
+    "01_feedforward": [r"w_\{ji\}", r"2nd unit", r"\\partial z_j\s*/\s*\\partial w_\{ij\}"],
+    "02_backpropagation": [r"\(W\^\{l\+1\}\)\^T"],
+    "05_convolution": [r"121"],
+}
+
+
+@pytest.mark.parametrize("name", ERRATA)
+def test_each_slip_of_the_notes_has_its_erratum_box(name):
+    boxes = [c.source for c in read(ROOT / "notebooks" / f"{name}.ipynb").cells
+             if c.cell_type == "markdown" and "**Erratum" in c.source]
+    boxes = [line for box in boxes for line in box.splitlines() if "Erratum" in line or line.startswith(">")]
+    for correction in ERRATA[name]:
+        assert any(re.search(correction, line) for line in boxes), f"{name}: no erratum box with {correction}"
