@@ -27,7 +27,7 @@ help:
 	@echo "make test-portable  nbval again with the CPU kernels of other machines (AVX2, older x86)"
 	@echo "make notebooks  re-execute every notebook in place in a fresh kernel"
 	@echo "make bench      run the benchmarks against PyTorch CPU"
-	@echo "make html       convert the executed notebooks to a static site in site/"
+	@echo "make html       build the course website in site/ from the committed outputs (works offline)"
 
 setup: $(STAMP) $(LAB_OVERRIDES)
 
@@ -81,4 +81,4 @@ html: setup
 	$(PY) tools/build_html.py
 
 clean:
-	rm -rf $(VENV) site test-artifacts
+	rm -rf $(VENV) site build .cache test-artifacts
