@@ -110,6 +110,14 @@ def test_features_of_every_notebook_page(site):
         assert 'id="search-input"' in text or "search-button" in text
 
 
+def test_eq_4_is_numbered_and_every_mention_links_to_it(site):
+    backprop = page_of(site, ROOT / "notebooks" / "02_backpropagation.ipynb")
+    assert backprop.count('id="eq-4"') == 1 and "\\tag{4}" in backprop
+    assert '<a href="#eq-4">eq. (4)</a>' in backprop
+    training = page_of(site, ROOT / "notebooks" / "03_training.ipynb")
+    assert '<a href="02_backpropagation.html#eq-4">eq. (4)</a>' in training
+
+
 def test_nothing_is_loaded_from_another_host(site):
     """Every <script src>, stylesheet and CSS url()/@import of the site is served from site/."""
     found = {}

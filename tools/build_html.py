@@ -11,7 +11,8 @@ On the staged copies only (the committed notebooks are never touched):
   and "Fig. N" in the text links to it;
 * a link to a file of the repository outside notebooks/ (``../README.md``) opens it on the
   repository's host (docs/site/conf.py's REPOSITORY_URL);
-* an equation numbered by hand, ``$$ … \\qquad (4)$$``, gets its number as ``\\tag{4}``.
+* an equation numbered by hand, ``$$ … \\qquad (4)$$``, gets its number as ``\\tag{4}`` and the
+  anchor ``eq-4``, and "eq. (4)" in the text of every page links to it.
 
 Staged files are rewritten only when they change, so a second build re-renders only what changed.
 
@@ -46,6 +47,7 @@ CHECK_CALL = re.compile(r"\b(exercise_\d+)\.check\(")
 FIGURE_TAG = re.compile(r"^figure-(\d+)$")
 FIG_TEXT = re.compile(r"(?<![\[\w])Fig\. (\d+)\b(?!\]|\(#)")
 HAND_NUMBERED = re.compile(r"(?:\\qquad|\\quad)?\s*\((\d+)\)\s*\$\$")
+EQ_TEXT = re.compile(r"(?<![\[\w])[Ee]q\. \((\d+)\)(?!\]|</a>)")
 DISPLAY_MATH = re.compile(r"\$\$.*?\$\$", re.DOTALL)
 INLINE_CODE_OR_MATH = re.compile(r"(`+[^`]*`+|\$[^$]*\$)")
 REPOSITORY_LINK = re.compile(r"\]\(\.\./([^)\s]+)\)")
@@ -177,13 +179,39 @@ def link_repository_files(nb, repository: str, branch: str) -> None:
             cell.source = _outside_code_and_math(cell.source, replace)
 
 
+def equation_numbers(nb) -> set[int]:
+    """The notes' equation numbers that the notebook displays, numbered by hand (``\\qquad (4)$$``)."""
+    return {int(m.group(1)) for cell in nb.cells if cell.cell_type == "markdown"
+            for block in DISPLAY_MATH.findall(cell.source) for m in HAND_NUMBERED.finditer(block)}
+
+
 def tag_equations(nb) -> None:
-    """``$$ … \\qquad (4)$$`` → ``$$ … \\tag{4}$$``: the notes' number, typeset as an equation number."""
+    """``$$ … \\qquad (4)$$`` → ``$$ … \\tag{4}$$``: the notes' number, typeset as an equation number,
+    with an anchor ``eq-4`` in front when the equation is a block of its own."""
     def retag(match: re.Match) -> str:
-        return HAND_NUMBERED.sub(lambda m: f"\\tag{{{m.group(1)}}}$$", match.group(0))
+        numbers = [m.group(1) for m in HAND_NUMBERED.finditer(match.group(0))]
+        block = HAND_NUMBERED.sub(lambda m: f"\\tag{{{m.group(1)}}}$$", match.group(0))
+        starts_line = match.start() == 0 or match.string[match.start() - 1] == "\n"
+        anchors = "".join(f'<span id="eq-{n}"></span>' for n in numbers)
+        return f"{anchors}\n\n{block}" if numbers and starts_line else block
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             cell.source = DISPLAY_MATH.sub(retag, cell.source)
+
+
+def link_equations(nb, equations: dict[int, str], page: str) -> None:
+    """Turn "eq. (N)" in the Markdown into a link to the displayed equation N, on this page or another."""
+    def replace(text: str) -> str:
+        def link(m: re.Match) -> str:
+            where = equations.get(int(m.group(1)))
+            if where is None:
+                return m.group(0)
+            href = f"#eq-{m.group(1)}" if where == page else f"{where}.html#eq-{m.group(1)}"
+            return f'<a href="{href}">{m.group(0)}</a>'
+        return EQ_TEXT.sub(link, text)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and "exercise-solution" not in cell.metadata.get("tags", []):
+            cell.source = _outside_code_and_math(cell.source, replace)
 
 
 def read_executed(path: Path, data: bytes):
@@ -207,7 +235,7 @@ def write_if_changed(path: Path, text: str) -> None:
         path.write_text(text, encoding="utf-8")
 
 
-def stage_key(raw: bytes, nb, figures: set[int], repository: tuple[str, str]) -> str:
+def stage_key(raw: bytes, nb, figures: set[int], repository: tuple[str, str], equations: dict) -> str:
     """What a staged notebook depends on: the notebook, its lessons' exercises, the figures of
     the whole site (for the links) and this script.  Unchanged, the staged copy is reused without
     importing the exercises again (some compute at import)."""
@@ -217,7 +245,7 @@ def stage_key(raw: bytes, nb, figures: set[int], repository: tuple[str, str]) ->
     for source in [Path(__file__), ROOT / "lecture_nn/lessons/checking.py",
                    *(ROOT / "lecture_nn/lessons" / lesson / "exercises.py" for lesson in lessons)]:
         digest.update(source.read_bytes() if source.exists() else b"-")
-    digest.update(repr((sorted(figures), repository)).encode())
+    digest.update(repr((sorted(figures), repository, sorted(equations.items()))).encode())
     return digest.hexdigest()
 
 
@@ -229,12 +257,13 @@ def stage(notebooks_dir: Path, stage_dir: Path) -> list[Path]:
     raw = {path: path.read_bytes() for path in sorted(notebooks_dir.glob("*.ipynb"))}
     notebooks = {path: read_executed(path, data) for path, data in raw.items()}
     figures = {n for nb in notebooks.values() for n in figure_numbers(nb)}
+    equations = {n: path.stem for path, nb in notebooks.items() for n in sorted(equation_numbers(nb))}
     conf = site_config()
     repository = (conf.REPOSITORY_URL, conf.REPOSITORY_BRANCH)
     staged, keys = [], {}
     for path, nb in notebooks.items():
         target = stage_dir / path.name
-        keys[path.name] = stage_key(raw[path], nb, figures, repository)
+        keys[path.name] = stage_key(raw[path], nb, figures, repository, equations)
         staged.append(target)
         if target.exists() and old_keys.get(path.name) == keys[path.name]:
             continue
@@ -242,6 +271,7 @@ def stage(notebooks_dir: Path, stage_dir: Path) -> list[Path]:
         mark_figures(nb)
         link_figures(nb, figures)
         link_repository_files(nb, *repository)
+        link_equations(nb, equations, path.stem)
         tag_equations(nb)
         write_if_changed(target, json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
     write_if_changed(stage_dir / "index.md", (CONF_DIR / "index.md").read_text(encoding="utf-8"))
