@@ -110,7 +110,13 @@ def test_features_of_every_notebook_page(site):
         assert 'id="search-input"' in text or "search-button" in text
 
 
-def test_eq_4_is_numbered_and_every_mention_links_to_it(site):
+def test_the_notes_equations_are_numbered_and_every_mention_links_to_them(site):
+    feedforward = page_of(site, ROOT / "notebooks" / "01_feedforward.ipynb")
+    for number in (1, 2, 3):
+        assert feedforward.count(f'id="eq-{number}"') == 1 and f"\\tag{{{number}}}" in feedforward
+    start = page_of(site, ROOT / "notebooks" / "00_start_here.ipynb")
+    assert '<a href="01_feedforward.html#eq-2">eq. (2)</a>' in start
+    assert '<a href="01_feedforward.html#eq-3">eq. (3)</a>' in start
     backprop = page_of(site, ROOT / "notebooks" / "02_backpropagation.ipynb")
     assert backprop.count('id="eq-4"') == 1 and "\\tag{4}" in backprop
     assert '<a href="#eq-4">eq. (4)</a>' in backprop
