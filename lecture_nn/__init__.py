@@ -17,7 +17,7 @@ from lecture_nn.dropout import Dropout
 from lecture_nn.gradcheck import (check_layer_gradients, check_loss_gradient, check_model_gradients,
                                   numerical_gradient, relative_error)
 from lecture_nn.io import load_weights, save_weights
-from lecture_nn.layers import Flatten, Layer, Linear, Sequential, evaluation_mode
+from lecture_nn.layers import Flatten, Layer, Linear, Sequential, evaluation_mode, parameter_names
 from lecture_nn.losses import (get_loss, hinge, logistic, sigmoid_cross_entropy, softmax,
                                softmax_cross_entropy, squared)
 from lecture_nn.models import mlp
@@ -32,7 +32,7 @@ __all__ = [
     # layers
     "Layer", "Linear", "Flatten", "Sequential", "Conv2D", "MaxPool2D", "AvgPool2D", "Dropout",
     "Residual", "projection_for", "ReLU", "Sigmoid", "Tanh", "Identity", "get_activation",
-    "mlp", "evaluation_mode",
+    "mlp", "evaluation_mode", "parameter_names",
     # losses and penalties
     "hinge", "logistic", "squared", "sigmoid_cross_entropy", "softmax_cross_entropy", "softmax",
     "get_loss", "l1_penalty", "l2_penalty",

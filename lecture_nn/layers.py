@@ -270,7 +270,8 @@ class Sequential(Container):
 
     ``params`` and ``grads`` expose every layer's arrays under the names
     ``"<index>.<key>"`` (e.g. ``"0.W"``, ``"2.b"``); the arrays are the layers'
-    own, so an in-place update changes the layer.
+    own, so an in-place update changes the layer. :func:`parameter_names` gives
+    the notes' names for them (``"0.W"`` is W^2).
     """
 
     def __init__(self, *layers: Layer):
@@ -307,3 +308,24 @@ class Sequential(Container):
     def __repr__(self):
         inner = ",\n  ".join(repr(layer) for layer in self.layers)
         return f"Sequential(\n  {inner}\n)"
+
+
+FIRST_WEIGHT_LAYER = 2
+"""The notes' number of the first layer with weights (W^2): the input is layer 1."""
+
+
+def parameter_names(model: Sequential) -> dict[str, str]:
+    """The notes' name of each parameter: ``{"0.W": "W^2", "0.b": "b^2", "2.W": "W^3", …}``.
+
+    A Sequential names a parameter after its layer's position in the model (activations count
+    too); the notes number the layers, the input being layer 1, so the k-th Linear holds
+    W^{k+1} and b^{k+1}.
+    """
+    if not isinstance(model, Sequential):
+        raise TypeError(f"expected a Sequential model, got {type(model).__name__}")
+    linear = [i for i, layer in enumerate(model.layers) if isinstance(layer, Linear)]
+    if not linear:
+        raise ValueError("the model has no Linear layer to name")
+    return {f"{position}.{key}": f"{key}^{number}"
+            for number, position in enumerate(linear, start=FIRST_WEIGHT_LAYER)
+            for key in model.layers[position].params}

@@ -5,7 +5,8 @@ import pytest
 import lecture_nn as nn
 from lecture_nn.lessons.training.diagnostics import (FIRST_LAYER, activation_spread, backward_trace,
                                                      by_layer, dead_units, deep_network_profile,
-                                                     delta_norms, layer_outputs, parameter_names)
+                                                     delta_norms, layer_outputs)
+from lecture_nn.layers import parameter_names
 
 
 def hand_made_relu_net():
@@ -154,3 +155,7 @@ def test_by_layer_and_parameter_names_follow_the_notes():
     assert parameter_names(model) == {"0.W": "W^2", "0.b": "b^2", "2.W": "W^3", "2.b": "b^3",
                                       "4.W": "W^4", "4.b": "b^4"}
     assert set(parameter_names(model)) == set(model.params)
+    with pytest.raises(TypeError, match="Sequential"):
+        parameter_names(model.layers[0])
+    with pytest.raises(ValueError, match="no Linear"):
+        parameter_names(nn.Sequential(nn.ReLU()))

@@ -6,7 +6,9 @@ Numbering: the notes'. The input is layer 1 (a^1 = x); the k-th ``Linear`` layer
 model holds W^{k+1} and b^{k+1} and computes z^{k+1} = (W^{k+1})^T a^k + b^{k+1}, so the
 first ``Linear`` layer makes the first hidden layer, layer 2, and the last one makes the
 output layer L. A model with L − 1 ``Linear`` layers has L layers. The per-layer lists
-returned here start at layer 2 (:data:`FIRST_LAYER`): entry k is layer k + 2.
+returned here start at layer 2 (:data:`FIRST_LAYER`, the framework's ``FIRST_WEIGHT_LAYER``):
+entry k is layer k + 2. The notes' names of a model's parameters come from
+:func:`lecture_nn.layers.parameter_names`.
 :func:`by_layer` turns such a list into a dict keyed by the notes' layer numbers, and
 :func:`deep_network_profile` returns its results keyed that way.
 """
@@ -16,34 +18,16 @@ import numpy as np
 
 from lecture_nn.checks import as_float_array, positive_int, real_number
 from lecture_nn.activations import Activation, Identity
+from lecture_nn.layers import FIRST_WEIGHT_LAYER as FIRST_LAYER
 from lecture_nn.layers import Linear, Sequential, evaluation_mode
 from lecture_nn.losses import get_loss
 from lecture_nn.init import gaussian
 from lecture_nn.models import mlp
 
 
-FIRST_LAYER = 2
-"""The notes' number of the first layer with weights (W^2): the input is layer 1."""
-
-
 def by_layer(values, first: int = FIRST_LAYER) -> dict[int, float]:
     """``{layer: value}`` for a per-layer list whose first entry is layer ``first`` (default 2)."""
     return {first + k: value for k, value in enumerate(values)}
-
-
-def parameter_names(model) -> dict[str, str]:
-    """The notes' name of each parameter of ``model``: ``{"0.W": "W^2", "0.b": "b^2", "2.W": "W^3", …}``.
-
-    A :class:`~lecture_nn.layers.Sequential` names its parameters ``"<position>.W"`` after the
-    layer's position in the model (activations count too); the notes number the layers.
-    """
-    model = _check_model(model)
-    names = {}
-    linear = [i for i, layer in enumerate(model.layers) if isinstance(layer, Linear)]
-    for layer_number, position in enumerate(linear, start=FIRST_LAYER):
-        for key in model.layers[position].params:
-            names[f"{position}.{key}"] = f"{key}^{layer_number}"
-    return names
 
 
 def _check_model(model) -> Sequential:
