@@ -5,7 +5,8 @@ threads; the two workers take turns, case by case and round by round, so that
 both libraries meet the same load on a busy machine and the ratio holds. Every
 time reported is the median over all rounds (at least 15 samples), after a warm-up.
 
-Writes benchmarks/results/{results.md, results.json, ratios.png} and docs/benchmarks.md.
+Writes benchmarks/results/{results.md, results.json, ratios.png} and docs/benchmarks.md; a full run
+(no --cases) then runs crossover.py, notebook 05's measured FFT crossover.
 """
 from __future__ import annotations
 
@@ -120,6 +121,8 @@ def main(argv=None):
     parser.add_argument("--skip-nbval", action="store_true")
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--no-write", action="store_true", help="print only; do not write results or docs")
+    parser.add_argument("--skip-crossover", action="store_true",
+                        help="do not measure notebook 05's FFT crossover (crossover.py; a full run does)")
     args = parser.parse_args(argv)
 
     chosen = [c for c in ALL_CASES if not args.cases or c.name in args.cases]
@@ -152,6 +155,10 @@ def main(argv=None):
     print(report.markdown(run))
     if not args.no_write:
         report.write_all(run, HERE / "results", ROOT / "docs" / "benchmarks.md")
+    if not (args.skip_crossover or args.cases):
+        # the timings notebook 05 leaves out: their own section of docs/benchmarks.md
+        subprocess.run([sys.executable, str(HERE / "crossover.py")] + (["--no-write"] if args.no_write else []),
+                       cwd=ROOT, check=True)
 
 
 if __name__ == "__main__":

@@ -13,46 +13,55 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
+from lecture_nn.checks import as_float_array
 from lecture_nn.layers import Layer
+
+
+def _real(z, name: str = "z"):
+    """``z`` as a float array of any shape (NaN allowed: it propagates); strings and the like refused."""
+    if type(z) is np.ndarray and z.dtype.kind == "f":
+        return z                        # the layers' own calls: already checked, so nothing to do
+    return as_float_array(z, name, finite=False, allow_empty=True)
 
 
 def sigmoid(z):
     """σ(z) = 1 / (1 + e^{-z}), computed without overflow for any finite z."""
-    return expit(z)
+    return expit(_real(z))
 
 
 def sigmoid_prime(z, a=None):
     """σ'(z) = σ(z)(1 − σ(z)) ≤ 1/4; pass ``a = σ(z)`` if it is known."""
-    s = expit(z) if a is None else a
+    s = expit(_real(z)) if a is None else _real(a, "a")
     return s * (1 - s)
 
 
 def tanh(z):
-    return np.tanh(z)
+    return np.tanh(_real(z))
 
 
 def tanh_prime(z, a=None):
     """tanh'(z) = 1 − tanh²(z); pass ``a = tanh(z)`` if it is known."""
-    t = np.tanh(z) if a is None else a
+    t = np.tanh(_real(z)) if a is None else _real(a, "a")
     return 1 - t * t
 
 
 def relu(z):
     """The rectifier max(0, z)."""
-    return np.maximum(z, 0)
+    return np.maximum(_real(z), 0)
 
 
 def relu_prime(z, a=None):
     """Subgradient of the rectifier: 1 where z > 0, else 0 (at z = 0 we pick 0, as the notes do, §2.2)."""
-    return (z > 0).astype(np.result_type(z, np.float32))
+    z = _real(z)
+    return (z > 0).astype(z.dtype)
 
 
 def identity(z):
-    return z
+    return _real(z)
 
 
 def identity_prime(z, a=None):
-    return np.ones_like(z)
+    return np.ones_like(_real(z))
 
 
 class Activation(Layer):

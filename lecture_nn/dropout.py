@@ -20,7 +20,7 @@ import itertools
 
 import numpy as np
 
-from lecture_nn.checks import check_rng, positive_int, probability
+from lecture_nn.checks import as_array, as_float_array, check_rng, positive_int, probability
 from lecture_nn.layers import Layer, Linear, Sequential, evaluation_mode
 
 DROPOUT_MODES = ("classic", "inverted")
@@ -48,13 +48,16 @@ class Dropout(Layer):
 
     ``fix_mask(mask)`` freezes the mask (for gradient checks and for
     enumerating masks); ``release_mask()`` returns to fresh random masks.
+
+    ``mask`` holds the latest training mask (batch-sized) until ``clear_cache()``
+    or ``eval()``, which forget it together with the cache; a fixed mask stays.
     """
 
     def __init__(self, p: float = 0.5, rng=None, mode: str = "classic"):
         super().__init__()
         self.p = probability(p, "p (the drop probability)")
         self.rng = check_rng(rng)
-        if mode not in DROPOUT_MODES:
+        if not isinstance(mode, str) or mode not in DROPOUT_MODES:
             raise ValueError(f"mode must be one of {DROPOUT_MODES}, got {mode!r}")
         self.mode = mode
         self.mask = None          # the mask of the latest training forward pass
@@ -76,10 +79,25 @@ class Dropout(Layer):
                 raise RuntimeError("no mask to fix yet: run a training forward pass first "
                                    "or pass a mask")
             mask = self.mask
-        mask = np.asarray(mask)
+        mask = as_array(mask, "mask")
         if mask.dtype.kind not in "biuf" or not np.all(np.isin(mask, (0, 1))):
             raise ValueError("a dropout mask must contain only 0 (dropped) and 1 (kept)")
+        if mask.ndim == 0 or mask.size == 0:
+            raise ValueError("a dropout mask must have the shape of the input or of one example, "
+                             f"got shape {mask.shape}")
         self._fixed_mask = mask.astype(np.float64)
+        return self
+
+    def clear_cache(self):
+        """Forget the cache and the latest training mask (both batch-sized); a fixed mask stays."""
+        super().clear_cache()
+        self.mask = None
+
+    def train(self, mode: bool = True):
+        """Switch mode; switching to evaluation forgets the training mask and the cache."""
+        super().train(mode)
+        if not self.training:
+            self.clear_cache()
         return self
 
     def release_mask(self):
@@ -188,13 +206,16 @@ def mask_ensemble_average(model: Sequential, X, dropout_index: int) -> np.ndarra
     ``dropout_index`` (other dropout layers are set to evaluation mode).
     The layer's input must be (n, n_units) with n_units <= 20.
     """
-    if dropout_index not in _dropout_positions(model):
-        raise ValueError(f"model layer {dropout_index} is not a Dropout layer")
+    positions = _dropout_positions(model)
+    dropout_index = positive_int(dropout_index, "dropout_index", minimum=0)
+    if dropout_index not in positions:
+        raise ValueError(f"dropout_index {dropout_index}: model layer {dropout_index} is not a Dropout "
+                         f"layer (the model's Dropout layers are at {positions})")
     layer = model.layers[dropout_index]
     before = Sequential(*model.layers[:dropout_index])
     after = Sequential(*model.layers[dropout_index + 1:])
     with evaluation_mode(model):
-        hidden = before.forward(np.asarray(X, dtype=np.float64))
+        hidden = before.forward(as_float_array(X, "X").astype(np.float64, copy=False))
         total = 0.0
         try:
             for mask in all_masks(hidden.shape[1]):

@@ -14,12 +14,16 @@ import numbers
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from lecture_nn.checks import as_float_array, as_shape
+
 
 def pair(value, name: str, minimum: int) -> tuple[int, int]:
     """An int or an (int, int) pair → (along height, along width), each an integer >= ``minimum``."""
     if type(value) is tuple and len(value) == 2 and type(value[0]) is int and type(value[1]) is int \
             and value[0] >= minimum and value[1] >= minimum:
         return value                    # already checked: the layers call this on every step
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
     values = tuple(value) if isinstance(value, (tuple, list, np.ndarray)) else (value, value)
     if len(values) != 2:
         raise ValueError(f"{name} must be an integer or a pair of integers, got {value!r}")
@@ -62,6 +66,7 @@ def output_size(input_size, kernel_size, stride=1, padding=0) -> tuple[int, int]
 
 def pad_images(x, padding):
     """Zero-pad an (N, C, H, W) batch: ``padding`` = p or (ph, pw) zeros on each side."""
+    x = as_float_array(x, "x (an (N, C, H, W) batch)", ndim=4, finite=False)
     ph, pw = pair(padding, "padding", 0)
     if ph == pw == 0:
         return x
@@ -84,17 +89,33 @@ def im2col(x_padded, kernel_shape, stride=1, out=None):
     cols : (N, C·kh·kw, Ho·Wo) array
         ``cols[n, (c, i, j), (p, q)] = x_padded[n, c, p·sh + i, q·sw + j]``.
     """
+    x_padded = as_float_array(x_padded, "x_padded (an (N, C, Hp, Wp) batch)", ndim=4, finite=False)
     N, C, Hp, Wp = x_padded.shape
-    kh, kw = kernel_shape
+    kh, kw = pair(kernel_shape, "kernel_shape", 1)
     sh, sw = pair(stride, "stride", 1)
     Ho, Wo = output_size((Hp, Wp), (kh, kw), (sh, sw))
     # a view of every window, no copy: (N, C, Ho, Wo, kh, kw)
     windows = sliding_window_view(x_padded, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw][:, :, :Ho, :Wo]
     if out is None:
         out = np.empty((N, C * kh * kw, Ho * Wo), dtype=x_padded.dtype)
+    else:
+        # a non-contiguous out would make the reshape below a copy, and the patches would be lost
+        _check_out(out, (N, C * kh * kw, Ho * Wo), x_padded.dtype, contiguous=True)
     # one copy, with the output position innermost so that it reads memory nearly in order
     np.copyto(out.reshape(N, C, kh, kw, Ho, Wo), windows.transpose(0, 1, 4, 5, 2, 3))
     return out
+
+
+def _check_out(out, shape: tuple, dtype, contiguous: bool = False) -> None:
+    """``out`` must be a writable array of exactly ``shape`` and ``dtype`` (C-contiguous if asked)."""
+    layout = "a C-contiguous" if contiguous else "a"
+    want = f"{layout} writable array of shape {shape} and dtype {np.dtype(dtype)}"
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"out must be {want}, got {type(out).__name__}")
+    if out.shape != shape or out.dtype != dtype:
+        raise ValueError(f"out must be {want}, got shape {out.shape} and dtype {out.dtype}")
+    if not out.flags.writeable or (contiguous and not out.flags.c_contiguous):
+        raise ValueError(f"out must be {want}, got a read-only or non-contiguous view")
 
 
 def col2im(cols, padded_shape, kernel_shape, stride=1, out=None):
@@ -117,13 +138,22 @@ def col2im(cols, padded_shape, kernel_shape, stride=1, out=None):
     -------
     (N, C, Hp, Wp) array with ``out[n, c, p·sh + i, q·sw + j] += cols[n, (c, i, j), (p, q)]``.
     """
+    padded_shape = as_shape(padded_shape, "padded_shape")
+    if len(padded_shape) != 4:
+        raise ValueError(f"padded_shape must be (N, C, Hp, Wp), got {padded_shape}")
     N, C, Hp, Wp = padded_shape
-    kh, kw = kernel_shape
+    kh, kw = pair(kernel_shape, "kernel_shape", 1)
     sh, sw = pair(stride, "stride", 1)
     Ho, Wo = output_size((Hp, Wp), (kh, kw), (sh, sw))
+    cols = as_float_array(cols, "cols", ndim=3, finite=False)
+    if cols.shape != (N, C * kh * kw, Ho * Wo):
+        raise ValueError(f"cols must have shape (N, C·kh·kw, Ho·Wo) = {(N, C * kh * kw, Ho * Wo)} for "
+                         f"padded_shape {padded_shape}, kernel {kh}x{kw} and stride {(sh, sw)}, "
+                         f"got {cols.shape}")
     if out is None:
         out = np.zeros(padded_shape, dtype=cols.dtype)
     else:
+        _check_out(out, padded_shape, cols.dtype)
         out[...] = 0
     blocks = cols.reshape(N, C, kh, kw, Ho, Wo)
     for i in range(kh):

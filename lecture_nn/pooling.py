@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from lecture_nn.checks import as_shape
 from lecture_nn.layers import Layer
 from lecture_nn.patches import output_size, pair
 
@@ -50,6 +51,9 @@ class _Pool2D(Layer):
 
     def output_shape(self, input_shape) -> tuple[int, int, int, int]:
         """(n, C, H_out, W_out) for an input of shape (n, C, H, W)."""
+        input_shape = as_shape(input_shape, "input_shape")
+        if len(input_shape) != 4:
+            raise ValueError(f"{self!r} expects an input shape (n, C, H, W), got {input_shape}")
         n, c, h, w = input_shape
         return (n, c) + output_size((h, w), self.size, self.stride)
 

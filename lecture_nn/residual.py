@@ -24,6 +24,7 @@ a ReLU is off; that variant is available through ``activation``.
 from __future__ import annotations
 
 from lecture_nn.activations import get_activation
+from lecture_nn.checks import as_shape
 from lecture_nn.convolution import Conv2D, output_size
 from lecture_nn.layers import Container, Layer, Linear
 
@@ -52,7 +53,7 @@ class Residual(Container):
     def __init__(self, block: Layer, projection: Layer | None = None, activation=None):
         super().__init__()
         for name, layer in (("block", block), ("projection", projection)):
-            if layer is not None and not isinstance(layer, Layer):
+            if (layer is not None or name == "block") and not isinstance(layer, Layer):
                 raise TypeError(f"Residual {name} must be a Layer (e.g. a Sequential), "
                                 f"got {type(layer).__name__}")
         if activation is not None and not isinstance(activation, Layer):
@@ -100,25 +101,40 @@ class Residual(Container):
         return f"Residual(\n  {inner}{extra}\n)"
 
 
+def _stride_for(size: int, out_size: int) -> int | None:
+    """The smallest stride s with which a 1×1 window on ``size`` pixels gives ``out_size`` outputs.
+
+    A 1×1 kernel at stride s gives (size − 1) // s + 1 = ⌈size / s⌉ outputs, which
+    falls as s grows and is 1 from s = size on; None when no stride gives ``out_size``.
+    """
+    for stride in range(1, size + 1):
+        if output_size((size, size), 1, stride)[0] == out_size:
+            return stride
+    return None
+
+
 def projection_for(in_shape, out_shape, rng=None) -> Layer | None:
     """The skip-path projection P for a block mapping one example of ``in_shape`` to ``out_shape``.
 
     * equal shapes → ``None`` (identity skip, nothing to learn);
     * vectors (d_in,) → (d_out,) → ``Linear(d_in, d_out)``;
-    * images (C_in, H, W) → (C_out, H', W') → a 1×1 ``Conv2D(C_in, C_out, 1, stride=H // H')``,
-      which mixes channels pixel by pixel and subsamples like the block does.
+    * images (C_in, H, W) → (C_out, H', W') → a 1×1 ``Conv2D(C_in, C_out, 1, stride=s)``,
+      which mixes channels pixel by pixel and subsamples like the block does. Per axis, s is
+      the smallest stride with ⌈H / s⌉ = H' (e.g. 2 for 7 → 4, 3 for 8 → 3); when no stride
+      gives H' (e.g. 7 → 5, or a larger output), a ``ValueError`` says so.
     """
-    in_shape, out_shape = tuple(in_shape), tuple(out_shape)
+    in_shape, out_shape = as_shape(in_shape, "in_shape"), as_shape(out_shape, "out_shape")
     if in_shape == out_shape:
         return None
     if len(in_shape) == 1 and len(out_shape) == 1:
         return Linear(in_shape[0], out_shape[0], rng=rng)
     if len(in_shape) == 3 and len(out_shape) == 3:
         (_, h, w), (_, h_out, w_out) = in_shape, out_shape
-        stride = (h // max(h_out, 1), w // max(w_out, 1))
-        if min(h_out, w_out, *stride) < 1 or output_size((h, w), 1, stride) != (h_out, w_out):
-            raise ValueError(f"no 1×1 strided convolution maps maps of size {h}×{w} to "
-                             f"{h_out}×{w_out}; use a block that keeps the size or halves it")
+        stride = (_stride_for(h, h_out), _stride_for(w, w_out))
+        if None in stride:
+            raise ValueError(f"no 1×1 convolution maps a {h}×{w} image to {h_out}×{w_out}: with stride s "
+                             f"it gives ⌈{h}/s⌉×⌈{w}/s⌉, and no s makes that {h_out}×{w_out}; use a block "
+                             "whose output size a stride reaches (e.g. one that keeps or halves the size)")
         return Conv2D(in_shape[0], out_shape[0], 1, stride=stride[0] if stride[0] == stride[1] else stride,
                       rng=rng)
     raise ValueError(f"projection_for expects two vector shapes (d,) or two image shapes "

@@ -239,3 +239,36 @@ def test_router_asks_several_filters_for_a_factor_4():
         assert prefers_fft(256, k, **counts) == (4 * fft_flops(256, k, **counts)
                                                  < direct_flops(256, k, **counts))
     assert prefers_fft(256, 9) and not prefers_fft(256, 9, out_channels=2)
+
+
+def test_im2col_refuses_an_out_it_could_not_fill():
+    """Issue 20: a non-contiguous ``out`` made the reshape inside im2col a copy, so the patches went
+    into the copy and ``out`` came back unfilled, silently. It is refused now, and nothing is written."""
+    x = np.random.default_rng(40).standard_normal((2, 3, 6, 5))
+    strided = np.full((2, 27, 13), 7.0)[:, :, :12]                 # (2, 3·3·3, 4·3), not contiguous
+    with pytest.raises(ValueError, match="C-contiguous"):
+        im2col(x, (3, 3), 1, out=strided)
+    assert np.all(strided == 7.0)
+    out = np.empty((2, 27, 12))
+    assert im2col(x, (3, 3), 1, out=out) is out
+    np.testing.assert_array_equal(out, im2col(x, (3, 3), 1))
+
+
+def test_col2im_checks_cols_before_it_clears_out():
+    out = np.full((2, 3, 6, 5), 7.0)
+    with pytest.raises(ValueError, match=r"cols must have shape \(N, C·kh·kw, Ho·Wo\) = \(2, 27, 12\)"):
+        col2im(np.ones((2, 27, 11)), out.shape, (3, 3), 1, out=out)
+    assert np.all(out == 7.0)                                     # was zeroed before the reshape failed
+    with pytest.raises(ValueError, match=r"out must be a writable array of shape \(2, 3, 6, 5\) and dtype float64"):
+        col2im(np.ones((2, 27, 12)), out.shape, (3, 3), 1, out=out.astype(np.float32))
+    cols = np.random.default_rng(41).standard_normal((2, 27, 12))
+    assert col2im(cols, out.shape, (3, 3), 1, out=out) is out
+    np.testing.assert_array_equal(out, col2im(cols, out.shape, (3, 3), 1))
+
+
+def test_im2col_and_col2im_take_lists_and_integer_images():
+    x = np.arange(2 * 1 * 4 * 4).reshape(2, 1, 4, 4)
+    np.testing.assert_array_equal(im2col(x.tolist(), 2, 2), im2col(x.astype(float), (2, 2), (2, 2)))
+    cols = im2col(x, (2, 2), 2)
+    assert cols.dtype == np.float64
+    np.testing.assert_array_equal(col2im(cols.tolist(), x.shape, [2, 2], 2), x)  # stride 2: a partition

@@ -1,9 +1,12 @@
-"""Conv2D: the layer contract, gradients, dtypes, chunking, errors (and PyTorch as an oracle)."""
+"""Conv2D: the layer contract, gradients, dtypes, memory, chunking, errors (and PyTorch as an oracle)."""
+import gc
+import types
+
 import numpy as np
 import pytest
 
 from lecture_nn import Sequential, ReLU
-from lecture_nn.lessons.convolution import Conv2D, conv2d_loop
+from lecture_nn.lessons.convolution import Conv2D, conv2d_fast, conv2d_loop
 from lecture_nn.gradcheck import check_layer_gradients, worst
 
 
@@ -71,13 +74,160 @@ def test_float32_input_gives_float32_everywhere():
     np.testing.assert_allclose(layer.grads["b"], np.full(4, 3 * 144))
 
 
-def test_float64_layer_keeps_float32_input_dtype():
+def forward_backward(layer, x, grad):
+    out = layer.forward(x)
+    dx = layer.backward(grad)
+    return out, dx, layer.grads["W"], layer.grads["b"]
+
+
+@pytest.mark.parametrize("stride,padding", [(1, 1), (2, 0)])
+def test_a_float64_layer_computes_in_float64_when_fed_float32(stride, padding):
+    """Issue 20: the layer computes in its parameters' dtype; input of the other dtype is cast."""
     rng = np.random.default_rng(9)
-    layer = Conv2D(2, 2, 3, rng=rng)
-    out = layer.forward(rng.standard_normal((1, 2, 5, 5)).astype(np.float32))
+    x = rng.standard_normal((3, 2, 7, 6)).astype(np.float32)
+    layer = make_layer(np.random.default_rng(1), stride=stride, padding=padding)
+    grad = rng.standard_normal(layer.forward(x).shape).astype(np.float32)
+    results = forward_backward(layer, x, grad)
+    assert [a.dtype for a in results] == [np.float64] * 4       # output, ∂ℓ/∂x, ∂ℓ/∂W, ∂ℓ/∂b
+    # the same numbers as the float64 computation on the same (exactly representable) input
+    reference = forward_backward(make_layer(np.random.default_rng(1), stride=stride, padding=padding),
+                                 x.astype(np.float64), grad.astype(np.float64))
+    for got, expected in zip(results, reference):
+        np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("stride,padding", [(1, 1), (2, 0)])
+def test_a_float32_layer_computes_in_float32_when_fed_float64(stride, padding):
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((3, 2, 7, 6))
+    layer32 = make_layer(np.random.default_rng(1), stride=stride, padding=padding, dtype=np.float32)
+    grad = rng.standard_normal(layer32.forward(x).shape)
+    results = forward_backward(layer32, x, grad)
+    assert [a.dtype for a in results] == [np.float32] * 4
+    # exactly what the layer gives for float32 input, and the float64 numbers to float32 precision
+    same = forward_backward(make_layer(np.random.default_rng(1), stride=stride, padding=padding,
+                                       dtype=np.float32), x.astype(np.float32), grad.astype(np.float32))
+    layer64 = make_layer(np.random.default_rng(1), stride=stride, padding=padding)
+    for key in ("W", "b"):
+        layer64.params[key][...] = layer32.params[key]
+    reference = forward_backward(layer64, x, grad)
+    for got, exact, expected in zip(results, same, reference):
+        np.testing.assert_array_equal(got, exact)
+        np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4 * np.abs(expected).max())
+
+
+def test_integer_input_and_gradients_are_cast_to_the_parameter_dtype():
+    layer = make_layer(np.random.default_rng(2), dtype=np.float32)
+    out = layer.forward(np.ones((1, 2, 5, 5), dtype=np.int64))
     assert out.dtype == np.float32
-    layer.backward(np.ones_like(out))
-    assert layer.grads["W"].dtype == np.float64   # gradients match the parameters
+    assert layer.backward(np.ones(out.shape, dtype=np.int32)).dtype == np.float32
+    assert layer.grads["W"].dtype == layer.grads["b"].dtype == np.float32
+
+
+def test_the_functional_convolution_computes_in_the_dtype_of_its_input():
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal((2, 2, 6, 6)).astype(np.float32), rng.standard_normal((3, 2, 3, 3))
+    out = conv2d_fast(x, w, np.ones(3))
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, conv2d_loop(x.astype(np.float64), w, np.ones(3)), rtol=1e-5, atol=1e-5)
+    assert conv2d_fast(x.astype(np.float64), w.astype(np.float32)).dtype == np.float64
+
+
+# --- memory: what a layer holds (issue 20) ------------------------------------------------
+def held_arrays(obj) -> list[np.ndarray]:
+    """Every distinct array memory reachable from ``obj``, each counted once (views by their base).
+
+    Walks everything the garbage collector sees as referenced (attributes, dicts, lists,
+    closures of functions kept as attributes), but not into classes, modules or functions'
+    globals, which are not the layer's."""
+    seen, bases, todo = set(), {}, [obj]
+    while todo:
+        item = todo.pop()
+        if id(item) in seen or isinstance(item, (type, types.ModuleType, types.BuiltinFunctionType)):
+            continue
+        seen.add(id(item))
+        if isinstance(item, np.ndarray):
+            while isinstance(item.base, np.ndarray):
+                item = item.base
+            bases[id(item)] = item
+        elif isinstance(item, types.FunctionType):
+            todo.extend(cell.cell_contents for cell in item.__closure__ or () if _full(cell))
+            todo.extend(item.__defaults__ or ())
+        else:
+            todo.extend(gc.get_referents(item))
+    return list(bases.values())
+
+
+def _full(cell):
+    try:
+        cell.cell_contents
+    except ValueError:
+        return False
+    return True
+
+
+def held_bytes(obj) -> int:
+    return sum(a.nbytes for a in held_arrays(obj))
+
+
+def parameter_and_gradient_bytes(layer) -> int:
+    return sum(a.nbytes for a in [*layer.params.values(), *layer.grads.values()])
+
+
+def test_held_bytes_counts_views_once_and_finds_arrays_in_closures():
+    big = np.zeros(1000)
+    holder = types.SimpleNamespace(view=big[:10], again=big, inner={"list": [big[5:]]}, fn=lambda: big)
+    assert held_bytes(holder) == big.nbytes
+    assert held_bytes(types.SimpleNamespace(fn=lambda: big)) == big.nbytes
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("stride,padding", [(1, 2), (2, 1)])
+def test_eval_and_clear_cache_leave_only_parameters_and_gradients(dtype, stride, padding):
+    """Issue 20: after eval() a Conv2D still held its patch matrix (the issue's example: 210 MiB)."""
+    rng = np.random.default_rng(4)
+    x = rng.random((16, 3, 32, 32)).astype(dtype)
+    for release in ("eval", "clear_cache"):
+        layer = Conv2D(3, 16, 5, stride=stride, padding=padding, rng=np.random.default_rng(0), dtype=dtype)
+        out = layer.forward(x)
+        layer.backward(np.ones_like(out))
+        expected = parameter_and_gradient_bytes(layer)
+        patch_matrix = 16 * 3 * 25 * out.shape[2] * out.shape[3] * x.itemsize
+        assert held_bytes(layer) > expected + patch_matrix      # a training step keeps its buffers
+        layer.eval() if release == "eval" else layer.clear_cache()
+        assert held_bytes(layer) == expected, release
+        # back in training mode, backward needs a new forward pass and says so
+        layer.train()
+        with pytest.raises(RuntimeError, match="before forward, or after eval"):
+            layer.backward(np.ones_like(out))
+        assert held_bytes(layer) == expected
+        np.testing.assert_array_equal(forward_backward(layer, x, np.ones_like(out))[0], out)
+
+
+def test_an_evaluation_mode_forward_keeps_only_the_input_for_backward():
+    rng = np.random.default_rng(5)
+    x, grad = rng.standard_normal((4, 2, 9, 9)), rng.standard_normal((4, 3, 9, 9))
+    trained = forward_backward(make_layer(np.random.default_rng(1), padding=1), x, grad)
+    layer = make_layer(np.random.default_rng(1), padding=1).eval()
+    out = layer.forward(x)
+    padded_input = x.nbytes * 11 * 11 // (9 * 9)
+    assert held_bytes(layer) == parameter_and_gradient_bytes(layer) + padded_input
+    results = out, layer.backward(grad), layer.grads["W"], layer.grads["b"]   # e.g. input gradients
+    for got, expected in zip(results, trained):
+        np.testing.assert_array_equal(got, expected)
+    assert held_bytes(layer) == parameter_and_gradient_bytes(layer) + padded_input
+    layer.eval()
+    assert held_bytes(layer) == parameter_and_gradient_bytes(layer)
+
+
+def test_eval_through_a_container_frees_every_conv_layer():
+    rng = np.random.default_rng(6)
+    model = Sequential(Conv2D(1, 4, 3, padding=1, rng=rng), ReLU(), Conv2D(4, 2, 3, rng=rng))
+    x = rng.standard_normal((8, 1, 12, 12))
+    model.backward(np.ones_like(model.forward(x)))
+    model.eval()
+    for conv in (model.layers[0], model.layers[2]):
+        assert held_bytes(conv) == parameter_and_gradient_bytes(conv)
 
 
 def test_he_initialisation_and_reproducibility():

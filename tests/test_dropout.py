@@ -275,3 +275,65 @@ def test_dropout_run_epoch_by_epoch_is_one_fit_and_keeps_the_best_epoch():
     assert one.best_epoch == 1 and one.test_accuracy_at_best == one.test_accuracy
     assert 0.1 <= one.test_confidence <= 1.0
     assert dropout_run(0.0, 3, 0.2, 4) is run   # one cache entry however the arguments are spelt
+
+
+# --- issue 20: nothing batch-sized stays after clear_cache() or eval() --------------------
+
+def _arrays_with_batch_axis(obj, n: int, seen=None) -> list[str]:
+    """Names of the arrays reachable from ``obj``'s attributes whose first axis has length ``n``."""
+    seen = set() if seen is None else seen
+    if id(obj) in seen:
+        return []
+    seen.add(id(obj))
+    if isinstance(obj, np.ndarray):
+        return ["array"] if obj.ndim >= 1 and obj.shape[0] == n else []
+    if isinstance(obj, dict):
+        items = obj.items()
+    elif isinstance(obj, (list, tuple)):
+        items = enumerate(obj)
+    elif hasattr(obj, "__dict__") and not isinstance(obj, (type, np.random.Generator)):
+        items = vars(obj).items()
+    else:
+        return []
+    return [f"{key}.{inner}" for key, value in items for inner in _arrays_with_batch_axis(value, n, seen)]
+
+
+@pytest.mark.parametrize("mode", ["classic", "inverted"])
+@pytest.mark.parametrize("forget", ["clear_cache", "eval"])
+def test_clear_cache_and_eval_drop_the_mask_and_the_cache(mode, forget):
+    rng = np.random.default_rng(20)
+    n = 37                                               # a batch size no other axis has
+    layer = Dropout(0.5, rng=rng, mode=mode)
+    model = nn.Sequential(nn.Linear(4, 6, rng=rng), layer, nn.Linear(6, 2, rng=rng))
+    model.forward(rng.standard_normal((n, 4)))
+    assert _arrays_with_batch_axis(layer, n), "the training pass keeps its mask for backward"
+    getattr(model, forget)()                             # through the container, as predict does
+    assert _arrays_with_batch_axis(layer, n) == []
+    assert layer.mask is None
+    with pytest.raises(RuntimeError, match="before forward"):
+        layer.backward(np.ones((n, 6)))
+
+
+def test_fixed_masks_survive_clear_cache_and_eval():
+    rng = np.random.default_rng(21)
+    x = rng.standard_normal((5, 4))
+    per_example = Dropout(0.5, rng=rng).fix_mask([1, 0, 1, 1])
+    per_example.forward(x)
+    frozen = Dropout(0.5, rng=rng)
+    frozen.forward(x)
+    frozen.fix_mask()                                    # the latest mask, batch-sized, kept on purpose
+    wanted = frozen.mask.copy()
+    for layer in (per_example, frozen):
+        layer.clear_cache()
+        layer.eval().train()
+    np.testing.assert_array_equal(per_example.forward(x), x * [1, 0, 1, 1])
+    np.testing.assert_array_equal(frozen.forward(x), x * wanted)
+
+
+def test_evaluation_forward_and_backward_still_work_after_eval():
+    layer = Dropout(0.25, rng=np.random.default_rng(22))
+    x = np.ones((3, 2))
+    layer.forward(x)
+    layer.eval()
+    np.testing.assert_array_equal(layer.forward(x), 0.75 * x)
+    np.testing.assert_array_equal(layer.backward(np.ones((3, 2))), 0.75 * x)

@@ -19,6 +19,7 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 from lecture_nn import parallel
+from test_parallel import two_parts_at_once
 
 CHILD = textwrap.dedent("""
     import json, signal, sys, time, traceback
@@ -125,33 +126,32 @@ def lock_is_free():
     return True
 
 
-@pytest.mark.parametrize("raising_part", [0, 2])   # 0 runs in the main thread, 2 in a worker
-def test_a_keyboard_interrupt_from_work_restores_blas_and_frees_the_lock(raising_part):
-    finished = []
-
-    def work(part):
-        if part.start == raising_part:
-            raise KeyboardInterrupt
-        time.sleep(0.05)
-        finished.append(part)
-
+@pytest.mark.parametrize("raise_in", ["caller", "other"])   # the main thread's part, or our thread's
+def test_a_keyboard_interrupt_from_work_restores_blas_and_frees_the_lock(raise_in):
+    work, finished = two_parts_at_once(raise_in, KeyboardInterrupt())
     handler = signal.getsignal(signal.SIGINT)
     with threadpool_limits(2):
         before = blas_threads()
         with pytest.raises(KeyboardInterrupt):
             parallel.for_each_part(work, slice(0, 4))
         assert blas_threads() == before
-    assert finished == [slice(2 - raising_part, 4 - raising_part)]   # the other part finished
+    assert len(finished) == 1                 # the other running part finished, no new one started
     assert lock_is_free() and signal.getsignal(signal.SIGINT) is handler
 
 
 def _sigint_while_the_main_thread_waits(main_part_done):
+    """Two parts: the caller's returns once the other thread runs its part, which then sends a
+    SIGINT while the caller waits for it."""
+    other_started = threading.Event()
+
     def work(part):
-        if part.start == 0:
+        if threading.current_thread() is threading.main_thread():
+            assert other_started.wait(10), "the other thread never took a part"
             main_part_done.set()
-        else:                               # a worker: the main thread is in its wait by now
-            main_part_done.wait()
-            time.sleep(0.02)
+        else:
+            other_started.set()
+            main_part_done.wait(10)
+            time.sleep(0.02)                # the main thread is in its wait by now
             os.kill(os.getpid(), signal.SIGINT)
             time.sleep(0.05)
     return work
@@ -163,10 +163,27 @@ def test_a_sigint_while_waiting_for_a_part_arrives_after_the_clean_up():
     with threadpool_limits(2):
         before = blas_threads()
         with pytest.raises(KeyboardInterrupt) as caught:
-            parallel.for_each_part(_sigint_while_the_main_thread_waits(main_part_done), slice(0, 4))
+            parallel.for_each_part(_sigint_while_the_main_thread_waits(main_part_done), slice(0, 2))
         assert blas_threads() == before
     assert caught.traceback[-1].name == "for_each_part"    # raised once the section was over
     assert lock_is_free() and signal.getsignal(signal.SIGINT) is handler
+
+
+def test_a_sigint_stops_handing_out_parts():
+    parts, sent = [], []
+
+    def work(part):
+        parts.append(part)
+        if threading.current_thread() is threading.main_thread() and not sent:
+            sent.append(part)
+            os.kill(os.getpid(), signal.SIGINT)   # noted while the caller runs its first part
+        time.sleep(0.05)
+
+    with threadpool_limits(1), pytest.raises(KeyboardInterrupt):
+        parallel.for_each_part(work, slice(0, 8), n_threads=2)
+    # of the 4 parts, the caller's first and at most one the other thread had taken meanwhile
+    assert sent and sent[0] in parts and len(parts) <= 2
+    assert lock_is_free()
 
 
 def test_a_sigint_goes_to_the_handler_that_was_there_before():
@@ -175,10 +192,10 @@ def test_a_sigint_goes_to_the_handler_that_was_there_before():
     try:
         with threadpool_limits(2):
             before = blas_threads()
-            parallel.for_each_part(_sigint_while_the_main_thread_waits(threading.Event()), slice(0, 4))
+            parallel.for_each_part(_sigint_while_the_main_thread_waits(threading.Event()), slice(0, 2))
             assert received == [signal.SIGINT] and blas_threads() == before
             signal.signal(signal.SIGINT, signal.SIG_IGN)              # ignored stays ignored
-            parallel.for_each_part(_sigint_while_the_main_thread_waits(threading.Event()), slice(0, 4))
+            parallel.for_each_part(_sigint_while_the_main_thread_waits(threading.Event()), slice(0, 2))
     finally:
         signal.signal(signal.SIGINT, handler)
     assert received == [signal.SIGINT] and lock_is_free()

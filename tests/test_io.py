@@ -1,10 +1,12 @@
 """Saving and loading weights: a round trip is exact, bad files fail clearly and change nothing."""
+import warnings
 import zipfile
 
 import numpy as np
 import pytest
 
 import lecture_nn as nn
+from bad_weights import KINDS, archive, damaged_members, good_members
 from lecture_nn.io import load_weights, save_weights
 
 
@@ -164,3 +166,94 @@ def test_convnet_with_residual_round_trip(tmp_path):
     with pytest.raises(ValueError, match="does not match the model"):
         load_weights(target, save_weights(_model(0), tmp_path / "dense.npz"))
     _assert_unchanged(target, before)
+
+
+# --- issue 20: every check, the cast included, before anything is written --------------
+
+def test_float64_value_beyond_float32_is_refused_by_name_and_nothing_is_written(tmp_path):
+    source = nn.mlp([2, 3, 2], rng=np.random.default_rng(0))            # float64
+    source.params["2.W"][0, 0] = 1e300
+    target = nn.mlp([2, 3, 2], rng=np.random.default_rng(1), dtype=np.float32)
+    before = _snapshot(target)
+    path = save_weights(source, tmp_path / "big.npz")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")          # an overflow warning of the cast would surface here
+        with pytest.raises(ValueError, match=r"'2\.W' hold values up to 1\.00e\+300.*float32"):
+            load_weights(target, path)
+    _assert_unchanged(target, before)           # '0.W' and '0.b' come first and were not written
+
+
+def test_float64_file_within_float32_range_loads_rounded(tmp_path):
+    source = nn.mlp([2, 3], rng=np.random.default_rng(0))
+    source.params["0.W"][0, 0] = 3e38                                     # just below float32's max
+    target = nn.mlp([2, 3], rng=np.random.default_rng(1), dtype=np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_weights(target, save_weights(source, tmp_path / "w.npz"))
+    assert target.params["0.W"].dtype == np.float32
+    np.testing.assert_array_equal(target.params["0.W"], source.params["0.W"].astype(np.float32))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_each_damaged_member_gets_its_own_message_and_model_is_unchanged(tmp_path, kind):
+    model = _model(0)
+    members, words = damaged_members(_model(2).params)[kind]
+    path = archive(tmp_path / "damaged.npz", members)
+    before = _snapshot(model)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"'0\.W'") as info:
+            load_weights(model, path)
+    assert info.match(words)
+    _assert_unchanged(model, before)
+
+
+def test_damaged_zip_data_and_foreign_members_are_refused(tmp_path):
+    model = _model(0)
+    before = _snapshot(model)
+    members = good_members(_model(2).params)
+    # a flipped byte inside a stored member: the zip's checksum no longer matches
+    path = archive(tmp_path / "crc.npz", members)
+    raw = bytearray(path.read_bytes())
+    spot = raw.index(members["0.W.npy"][-16:])
+    raw[spot] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    with pytest.raises(ValueError, match=r"'0\.W' cannot be read: the zip archive is damaged"):
+        load_weights(model, path)
+    foreign = archive(tmp_path / "foreign.npz", dict(members, **{"notes.txt": b"hello"}))
+    with pytest.raises(ValueError, match=r"'notes\.txt', which is not an \.npy array"):
+        load_weights(model, foreign)
+    not_zip = tmp_path / "pickle.npz"
+    not_zip.write_bytes(b"\x80\x04" + b"\x00" * 20)
+    with pytest.raises(ValueError, match=r"is not an \.npz archive"):
+        load_weights(model, not_zip)
+    empty = tmp_path / "empty.npz"
+    empty.write_bytes(b"")
+    with pytest.raises(ValueError, match=r"is empty"):
+        load_weights(model, empty)
+    _assert_unchanged(model, before)
+
+
+def test_compressed_archive_round_trip(tmp_path):
+    """np.savez_compressed files load like plain ones (members read through zlib)."""
+    source, target = _model(0), _model(1)
+    path = tmp_path / "compressed.npz"
+    np.savez_compressed(path, **source.params)
+    load_weights(target, path)
+    for name in source.params:
+        np.testing.assert_array_equal(target.params[name], source.params[name])
+
+
+def test_fortran_ordered_and_big_endian_arrays_load_with_their_values(tmp_path):
+    source, target = _model(0), _model(1)
+    arrays = {name: np.asfortranarray(value).astype(">f8") for name, value in source.params.items()}
+    load_weights(target, archive(tmp_path / "w.npz", good_members(arrays)))
+    for name in source.params:
+        np.testing.assert_array_equal(target.params[name], source.params[name])
+
+
+def test_path_must_be_a_path():
+    with pytest.raises(TypeError, match=r"path must be a file path .*got 3"):
+        load_weights(_model(0), 3)
+    with pytest.raises(TypeError, match=r"path must be a file path .*got None"):
+        save_weights(_model(0), None)

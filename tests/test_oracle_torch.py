@@ -316,6 +316,35 @@ def test_residual_conv_projection_matches_torch():
     compare_layer(layer, rng.standard_normal((2, 2, 8, 8)), reference, p, rng)
 
 
+# --- the lessons' layers that run a student's function (with the package's function in it) ---------
+def test_lesson_dropout_layer_matches_torch():
+    """Notebook 04's FunctionDropout: the mask it draws, applied by torch, gives the same passes."""
+    from lecture_nn.lessons.dropout.exercises import package_inverted_dropout
+    from lecture_nn.lessons.dropout.your_dropout import FunctionDropout
+
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((6, 9))
+    p = 0.3
+    layer = FunctionDropout(package_inverted_dropout, p, rng=np.random.default_rng(5))
+    probe = FunctionDropout(package_inverted_dropout, p, rng=np.random.default_rng(5))
+    keep = probe.forward(np.ones_like(x)) != 0          # the same generator draws the same mask
+    assert 0 < keep.sum() < keep.size
+    compare_layer(layer, x, lambda x_t: x_t * t(keep, grad=False) / (1 - p), {}, rng)
+
+
+def test_lesson_residual_block_matches_torch():
+    """Notebook 07's BlockWithBackward with the package's backward: a + ReLU(a W1 + b1) W2 + b2."""
+    from lecture_nn.lessons.residual.blocks import BlockWithBackward, package_residual_backward
+
+    rng = np.random.default_rng(6)
+    layer = BlockWithBackward(5, 7, package_residual_backward, rng=rng)
+    for name in ("b1", "b2"):
+        layer.params[name][:] = rng.standard_normal(layer.params[name].shape)
+    p = {k: t(v) for k, v in layer.params.items()}
+    compare_layer(layer, rng.standard_normal((4, 5)),
+                  lambda x: x + torch.relu(x @ p["W1"] + p["b1"]) @ p["W2"] + p["b2"], p, rng)
+
+
 def test_small_convnet_end_to_end_matches_torch():
     """Conv → ReLU → MaxPool → Flatten → Linear → softmax cross-entropy (Fig. 12's shape)."""
     rng = np.random.default_rng(4)
@@ -337,7 +366,8 @@ def test_small_convnet_end_to_end_matches_torch():
 
 # --- coverage: a new layer or loss needs an oracle test here ------------------------
 ORACLE_LAYERS = {"Linear", "Sequential", "ReLU", "Sigmoid", "Tanh", "Identity", "Conv2D",
-                 "MaxPool2D", "AvgPool2D", "Flatten", "Dropout", "Residual"}
+                 "MaxPool2D", "AvgPool2D", "Flatten", "Dropout", "Residual",
+                 "FunctionDropout", "BlockWithBackward"}
 
 
 def _package_layer_classes():

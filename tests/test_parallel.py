@@ -1,16 +1,25 @@
 """lecture_nn.parallel: batch parts in threads, BLAS on one thread meanwhile, errors passed on."""
 import threading
+import time
+import types
 
 import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
-from lecture_nn import parallel
+from lecture_nn import fast_conv, parallel
 from lecture_nn.lessons.convolution import Conv2D
 
 
 def blas_threads():
     return [lib.num_threads for lib in parallel._blas_libraries()]
+
+
+def lock_is_free():
+    if not parallel._busy.acquire(blocking=False):
+        return False
+    parallel._busy.release()
+    return True
 
 
 @pytest.mark.parametrize("n_items,n_parts", [(10, 1), (10, 2), (10, 3), (3, 5), (1, 4), (64, 2)])
@@ -23,21 +32,41 @@ def test_split_covers_the_range_in_order_without_overlap(n_items, n_parts):
     assert max(sizes) - min(sizes) <= 1 and min(sizes) >= 1
 
 
-def test_parts_run_in_other_threads_with_blas_on_one_thread():
-    seen = {}
-    lock = threading.Lock()
+def record_parts(seconds=0.0):
+    """A ``work`` that records (part, thread, BLAS limits, budget), taking ``seconds`` per part."""
+    seen, lock = [], threading.Lock()
 
     def work(part):
+        time.sleep(seconds)
         with lock:
-            seen[part.start] = (threading.get_ident(), blas_threads(), parallel.thread_budget())
+            seen.append((part, threading.get_ident(), blas_threads(), parallel.thread_budget()))
+    return work, seen
 
+
+def test_parts_run_in_other_threads_with_blas_on_one_thread():
+    work, seen = record_parts(seconds=0.05)       # long enough for the other thread to take parts
     with threadpool_limits(2):
         before = blas_threads()
         parallel.for_each_part(work, slice(0, 8))
         assert blas_threads() == before                    # restored afterwards
-    assert sorted(seen) == [0, 4]
-    assert len({ident for ident, _, _ in seen.values()}) == 2
-    assert all(threads == [1] * len(threads) and budget == 1 for _, threads, budget in seen.values())
+    assert sorted((part.start, part.stop) for part, *_ in seen) == [(0, 2), (2, 4), (4, 6), (6, 8)]
+    assert len({ident for _, ident, _, _ in seen}) == 2
+    assert all(threads == [1] * len(threads) and budget == 1 for _, _, threads, budget in seen)
+
+
+def test_a_thread_that_starts_late_leaves_its_parts_to_the_caller():
+    release = threading.Event()
+    busy = types.SimpleNamespace(run_parts=lambda: release.wait(10))    # keeps our thread occupied
+    work, seen = record_parts()
+    with threadpool_limits(2):
+        parallel._worker_queues(1)[0].put(busy)
+        start = time.perf_counter()
+        parallel.for_each_part(work, slice(0, 8))
+        waited = time.perf_counter() - start
+        release.set()
+    assert [(part.start, part.stop) for part, *_ in seen] == [(0, 2), (2, 4), (4, 6), (6, 8)]
+    assert {ident for _, ident, _, _ in seen} == {threading.get_ident()}
+    assert waited < 5                          # it did not wait for the occupied thread
 
 
 def test_one_thread_runs_the_whole_range_in_the_caller():
@@ -47,23 +76,35 @@ def test_one_thread_runs_the_whole_range_in_the_caller():
     assert calls == [(slice(2, 9), threading.get_ident())]
 
 
-def test_an_error_in_a_part_reaches_the_caller_after_every_part_stopped():
-    finished = []
+def two_parts_at_once(raise_in, error):
+    """A ``work`` for 4 one-item parts: the caller's first part and the other thread's first part
+    run at the same time, and one of them (``raise_in``: "caller" or "other") raises ``error``
+    while the other is still running; the parts that finish are listed."""
+    other_started, finished = threading.Event(), []
 
     def work(part):
-        if part.start == 0:
-            raise ValueError("bad part")
+        caller = threading.current_thread() is threading.main_thread()
+        if not caller:
+            other_started.set()
+        elif not other_started.wait(10):
+            raise AssertionError("the other thread never took a part")
+        if (raise_in == "caller") == caller:
+            raise error
+        time.sleep(0.05)
         finished.append(part)
+    return work, finished
 
+
+@pytest.mark.parametrize("raise_in", ["caller", "other"])
+def test_an_error_in_a_part_reaches_the_caller_after_every_running_part_stopped(raise_in):
+    work, finished = two_parts_at_once(raise_in, ValueError("bad part"))
     with threadpool_limits(2):
         before = blas_threads()
         with pytest.raises(ValueError, match="bad part"):
             parallel.for_each_part(work, slice(0, 4))
         assert blas_threads() == before
-        with pytest.raises(ZeroDivisionError):             # an error in the worker thread, too
-            parallel.for_each_part(lambda part: part.start == 2 and 1 / 0, slice(0, 4))
-        assert blas_threads() == before
-    assert finished == [slice(2, 4)]
+    assert len(finished) == 1                  # the running part finished; later parts were skipped
+    assert lock_is_free()
 
 
 def test_a_call_from_another_thread_runs_serially_there_and_leaves_blas_alone():
@@ -98,16 +139,51 @@ def test_nested_calls_run_serially():
     inner = []
 
     def outer(part):
-        parallel.for_each_part(lambda sub: inner.append((part.start, sub)), part)
+        parallel.for_each_part(lambda sub: inner.append((part, sub)), part)
 
     with threadpool_limits(2):
         parallel.for_each_part(outer, slice(0, 6))
-    assert sorted(inner, key=lambda item: item[0]) == [(0, slice(0, 3)), (3, slice(3, 6))]
+    assert sorted((part.start, part.stop) for part, _ in inner) == [(0, 1), (1, 3), (3, 4), (4, 6)]
+    assert all(sub == part for part, sub in inner)        # each inner call took its part whole
+
+
+@pytest.mark.parametrize("threads,min_part_size,expected", [
+    (3, 5, [(0, 8)]),                                    # shorter than two minimal parts: not split
+    (3, 4, [(0, 4), (4, 8)]),                            # two threads' worth, one part each
+    (3, 3, [(0, 4), (4, 8)]),
+    (2, 2, [(0, 2), (2, 4), (4, 6), (6, 8)]),            # PARTS_PER_THREAD parts per thread
+    (3, 1, [(0, 1), (1, 2), (2, 4), (4, 5), (5, 6), (6, 8)]),
+])
+def test_the_range_is_cut_into_parts_of_at_least_min_part_size(threads, min_part_size, expected):
+    work, seen = record_parts()
+    with threadpool_limits(threads):
+        parallel.for_each_part(work, slice(0, 8), min_part_size=min_part_size)
+    assert sorted((part.start, part.stop) for part, *_ in seen) == expected
+    if len(expected) == 1:
+        assert seen[0][1] == threading.get_ident()
+
+
+def part_counter(monkeypatch):
+    """Count the parts each of Conv2D's parallel sections was cut into (a list of counts)."""
+    counts = []
+
+    def counting(work, items, *args, **kwargs):
+        parts = []
+
+        def wrapped(part):
+            parts.append(part)
+            work(part)
+        parallel.for_each_part(wrapped, items, *args, **kwargs)
+        counts.append(len(parts))
+    monkeypatch.setattr(fast_conv, "for_each_part", counting)
+    return counts
 
 
 @pytest.mark.parametrize("stride,padding,cap", [(1, 1, None), (2, 1, None), (1, 0, 1), (3, 2, 2 * 2**10)])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_conv2d_gives_the_same_bits_for_any_number_of_threads(stride, padding, cap, dtype):
+def test_conv2d_gives_the_same_bits_for_any_number_of_threads(stride, padding, cap, dtype, monkeypatch):
+    monkeypatch.setattr(fast_conv, "MIN_WORK_PER_THREAD", 1)   # threads even for this small batch
+    counts = part_counter(monkeypatch)
     rng = np.random.default_rng(0)
     x = rng.standard_normal((7, 3, 11, 10)).astype(dtype)
     results = []
@@ -119,16 +195,36 @@ def test_conv2d_gives_the_same_bits_for_any_number_of_threads(stride, padding, c
             grad = np.random.default_rng(2).standard_normal(out.shape).astype(dtype)
             dx = layer.backward(grad)
         results.append((out, dx, layer.grads["W"], layer.grads["b"]))
+        # the 7 images cut into PARTS_PER_THREAD parts per thread (a chunk of one image: not cut)
+        assert max(counts) == (min(7, parallel.PARTS_PER_THREAD * threads) if threads > 1 and cap is None
+                               else 1)
+        counts.clear()
     for other in results[1:]:
         for a, b in zip(results[0], other):
             np.testing.assert_array_equal(a, b)
 
 
-def _child_sum(connection):
-    total = []
+@pytest.mark.parametrize("stride", [1, 2])
+def test_conv2d_uses_threads_only_for_enough_work(stride, monkeypatch):
+    """A thread gets at least MIN_WORK_PER_THREAD multiply-adds (issue 20: fixed costs of small layers)."""
+    counts = part_counter(monkeypatch)
+    layer = Conv2D(3, 4, 3, stride=stride, rng=np.random.default_rng(1))
+    Ho = (11 - 3) // stride + 1
+    work_per_image = 3 * 4 * 27 * Ho * Ho           # the three products of one image
+    enough = -(-fast_conv.MIN_WORK_PER_THREAD // work_per_image)
     with threadpool_limits(2):
-        parallel.for_each_part(lambda part: total.append(part.stop - part.start), slice(0, 10))
-    connection.send(sorted(total))
+        for n, parts in [(2 * enough - 1, 1), (2 * enough, 2), (4 * enough, 4)]:
+            x = np.random.default_rng(0).standard_normal((n, 3, 11, 11))
+            layer.backward(np.ones_like(layer.forward(x)))
+            assert counts == [parts, parts], n          # forward, then backward
+            counts.clear()
+
+
+def _child_sum(connection):
+    work, seen = record_parts(seconds=0.02)
+    with threadpool_limits(2):
+        parallel.for_each_part(work, slice(0, 10))
+    connection.send((sorted((part.start, part.stop) for part, *_ in seen), len({ident for _, ident, _, _ in seen})))
 
 
 @pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
@@ -145,4 +241,4 @@ def test_a_forked_child_starts_its_own_threads():
     child.start()
     child.join(timeout=60)
     assert child.exitcode == 0, "the child hung or failed"
-    assert receive.recv() == [5, 5]
+    assert receive.recv() == ([(0, 2), (2, 5), (5, 7), (7, 10)], 2)

@@ -56,7 +56,7 @@ def test_fit_learns_separable_blobs_and_records_history():
     assert all(len(v) == 20 for v in history.values())
     assert history["loss"][-1] < history["loss"][0]
     assert history["accuracy"][-1] >= 0.95
-    assert not model.training  # fit leaves the model in evaluation mode
+    assert model.training  # fit gives the model back the mode it had (training, as built)
 
 
 def test_per_example_sgd_with_hinge():
