@@ -50,8 +50,9 @@ def draw_network(layer_sizes, ax=None, layer_names=None, max_units=8, title=None
         colour = "#c6dbef" if l == 0 else ("#fdd0a2" if l == n_layers - 1 else "#c7e9c0")
         for (x, y) in units:
             ax.add_patch(plt.Circle((x, y), 0.045, facecolor=colour, edgecolor="k", zorder=2))
-    names = layer_names or (["input"] + [f"hidden {i}" for i in range(1, n_layers - 1)]
-                            + ["output"])
+    # the notes' numbering: the input is layer 1, the output layer L
+    names = layer_names or (["layer 1: input"] + [f"layer {l}: hidden" for l in range(2, n_layers)]
+                            + [f"layer {n_layers}: output"])
     for l, name in enumerate(names):
         ax.text(l, -0.15, f"{name}\n({layer_sizes[l]})", ha="center", va="top", fontsize=9)
     return finish_diagram(ax, (-0.4, n_layers - 0.6), (-0.4, 1.12), title)
@@ -178,7 +179,8 @@ def draw_residual_network(n_blocks: int = 2, layers_per_block: int = 2, ax=None,
         ax.add_patch(FancyArrowPatch((start + 0.1, 0.35), (x, 0.3), connectionstyle="arc3,rad=-0.35",
                                      arrowstyle="->", mutation_scale=12, color="#d94801", lw=1.5,
                                      zorder=2))
-        ax.text((start + x) / 2, 1.1, "skip: identity", ha="center", fontsize=8, color="#d94801")
+        ax.text((start + x) / 2, 1.2, "skip: identity", ha="center", va="bottom", fontsize=8,
+                color="#d94801")   # above the arc's top, not across it
         x -= 0.4
     arrow(x + 0.7, x + 1.3)
     node(x + 1.75, f"layer {layer + 1}\n= $L$", "#c7e9c0")

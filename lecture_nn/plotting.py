@@ -16,18 +16,29 @@ def new_axes(ax, figsize=(4, 4)):
     return ax
 
 
+def class_name(label, labels) -> str:
+    """How a legend names a class: ``"0"``, ``"1"`` … or, for ±1 labels, ``"−1"`` and ``"+1"``."""
+    value = float(label)
+    if value.is_integer():
+        signed = np.min(labels) < 0
+        return (f"{int(value):+d}" if signed else f"{int(value)}").replace("-", "−")
+    return f"{value:g}"
+
+
 def scatter_classes(X, y, ax=None, size=18):
     """Points coloured by class; labels may be {0, 1, …} or {−1, +1}.
 
-    Negative class: grey circles, positive: green squares (as in the notes' Fig. 6).
+    Negative class: grey circles, positive: green squares (as in the notes' Fig. 6); the marker
+    shapes differ too, so the classes stay apart without colour.
     """
     ax = new_axes(ax)
     y = np.asarray(y)
-    for i, label in enumerate(np.unique(y)):
+    labels = np.unique(y)
+    for i, label in enumerate(labels):
         pts = X[y == label]
         ax.scatter(pts[:, 0], pts[:, 1], s=size, c=CLASS_COLOURS[i % len(CLASS_COLOURS)],
                    marker=CLASS_MARKERS[i % len(CLASS_MARKERS)], edgecolors="k",
-                   linewidths=0.4, label=str(label))
+                   linewidths=0.4, label=f"class {class_name(label, labels)}")
     return ax
 
 
@@ -44,7 +55,8 @@ def plot_decision_boundary(predict_fn, X, y, ax=None, resolution=150, title=None
     """Shade the regions ``predict_fn`` assigns to each class and draw the data (axes: the two inputs).
 
     ``predict_fn`` maps an (n, 2) array to labels (n,); a model from
-    :mod:`lecture_nn` can be passed as ``lambda P: predict_labels(model, P)``.
+    :mod:`lecture_nn` can be passed as ``lambda P: predict_labels(model, P)``. The legend names
+    the classes of the points (the shading uses the same colours for the predicted class).
     """
     ax = new_axes(ax)
     grid, xx, yy = grid_for(X, resolution)
@@ -61,6 +73,7 @@ def plot_decision_boundary(predict_fn, X, y, ax=None, resolution=150, title=None
     ax.set_yticks([])
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
+    ax.legend(loc="upper right", fontsize=8, framealpha=0.85, handletextpad=0.2)
     if title:
         ax.set_title(title, fontsize=10)
     return ax
