@@ -28,6 +28,9 @@ help:
 	@echo "make notebooks  re-execute every notebook in place in a fresh kernel"
 	@echo "make bench      run the benchmarks against PyTorch CPU"
 	@echo "make html       build the course website in site/ from the committed outputs (works offline)"
+	@echo "make assignment NB=04_dropout   an otter-grader assignment from a notebook's build-it exercises"
+	@echo "make grade NB=04_dropout SUBMISSION=x.ipynb   grade one submission (in .venv-grading)"
+	@echo "make test-grading  grade the worked solutions, the stubs and a named mistake (what CI runs)"
 
 setup: $(STAMP) $(LAB_OVERRIDES)
 
@@ -81,4 +84,54 @@ html: setup
 	$(PY) tools/build_html.py
 
 clean:
-	rm -rf $(VENV) site build .cache test-artifacts
+	rm -rf $(VENV) .venv-grading site build .cache test-artifacts
+
+# --- graded assignments (otter-grader; README "For instructors") --------------------------------------
+# Their own environment, .venv-grading: otter and its pins (requirements-grading.lock) next to the
+# lines of requirements.lock named below, so a submission computes with the notebooks' versions.
+# `make lab` and `make test` never install it.
+#   make assignment NB=00_start_here            the assignment of one notebook, in build/assignments/NB/
+#   make assignments                            every notebook's
+#   make grade NB=00_start_here SUBMISSION=x.ipynb   grade one submission, print the score report
+#   make test-grading                           CI: build GRADED_NOTEBOOKS' assignments and grade the worked
+#                                               solutions (full marks), the stubs (zero), a named mistake
+.PHONY: grading-env assignment assignments grade test-grading
+VENV_GRADING := .venv-grading
+PY_GRADING   := $(VENV_GRADING)/bin/python
+GRADING_FROM_LOCK := numpy scipy matplotlib scikit-learn threadpoolctl mlxtend pandas tqdm ipython ipykernel \
+	ipywidgets jupyterlab_widgets widgetsnbextension nbformat nbclient nbconvert pyyaml pytest pillow playwright greenlet
+GRADING_HASH := $(shell $(PYTHON) -c "import hashlib; print(hashlib.sha256(b''.join(open(f,'rb').read() for f in ('requirements.lock', 'requirements-grading.lock', 'pyproject.toml'))).hexdigest()[:16])")
+GRADING_STAMP := $(VENV_GRADING)/.installed-$(GRADING_HASH)
+NB ?= 00_start_here
+NB_PATH = notebooks/$(notdir $(basename $(NB))).ipynb
+GRADED_NOTEBOOKS ?= 00_start_here 04_dropout
+
+grading-env: $(GRADING_STAMP)
+
+$(GRADING_STAMP):
+	@$(PYTHON) -c "import sys; sys.exit(0 if sys.version_info >= (3, 11) else 'lecture-nn needs Python 3.11 or newer, found ' + sys.version.split()[0])"
+	@if [ -d $(VENV_GRADING) ] && ! $(PY_GRADING) -c "" 2>/dev/null; then echo "rebuilding stale $(VENV_GRADING)"; rm -rf $(VENV_GRADING); fi
+	@[ -x $(PY_GRADING) ] || $(PYTHON) -m venv $(VENV_GRADING)
+	$(PY_GRADING) -m pip install --quiet --upgrade pip
+	@grep -i -E "^($$(echo $(GRADING_FROM_LOCK) | tr ' ' '|'))==" requirements.lock > $(VENV_GRADING)/from-requirements-lock.txt
+	@[ $$(wc -l < $(VENV_GRADING)/from-requirements-lock.txt) -eq $(words $(GRADING_FROM_LOCK)) ] || \
+		{ echo "requirements.lock lacks a pin of: $(GRADING_FROM_LOCK)"; exit 1; }
+	$(PY_GRADING) -m pip install --quiet -r $(VENV_GRADING)/from-requirements-lock.txt -r requirements-grading.lock
+	$(PY_GRADING) -m pip install --quiet --no-deps -e . --config-settings editable_mode=lenient
+	$(PY_GRADING) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (lecture-nn grading)" >/dev/null
+	@rm -f $(VENV_GRADING)/.installed-*
+	@touch $@
+
+assignment: grading-env
+	$(ONE_THREAD) $(PY_GRADING) tools/assignments.py build $(NB_PATH)
+
+assignments: grading-env
+	$(ONE_THREAD) $(PY_GRADING) tools/assignments.py build notebooks/*.ipynb
+
+grade: grading-env
+	@[ -n "$(SUBMISSION)" ] || { echo "usage: make grade NB=00_start_here SUBMISSION=path/to/submission.ipynb"; exit 2; }
+	$(ONE_THREAD) $(PY_GRADING) tools/assignments.py grade $(NB_PATH) "$(SUBMISSION)"
+
+# The config's addopts (nbval) are for .venv; here only the grading tests run.
+test-grading: grading-env
+	$(ONE_THREAD) GRADED_NOTEBOOKS="$(GRADED_NOTEBOOKS)" $(PY_GRADING) -m pytest -o addopts="-p no:cacheprovider" tests/grading

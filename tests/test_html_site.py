@@ -1,9 +1,12 @@
 """The course site (`make html`, tools/build_html.py): its pages, navigation, widgets, solutions,
-and that nothing it loads comes from another host.  The browser tests are in tests/ui/test_site.py."""
+figures' alt texts, the Colab cell left out, and that nothing it loads comes from another host.
+The browser tests are in tests/ui/test_site.py and tests/ui/test_site_accessibility.py."""
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -22,6 +25,11 @@ LINK_TAG = re.compile(r"<link\b[^>]*>", re.I)
 HREF = re.compile(r"\bhref=[\"']([^\"']+)", re.I)
 CSS_URL = re.compile(r"""url\(\s*["']?([^"')\s]+)|@import\s+["']([^"']+)""", re.I)
 STYLE_BLOCK = re.compile(r"<style\b[^>]*>(.*?)</style>|\bstyle=\"([^\"]*)\"", re.I | re.S)
+
+
+IMAGE_FILE = re.compile(r"\.(png|jpe?g|gif|svg|webp)$", re.I)
+HASH = re.compile(r"[0-9a-f]{16,}", re.I)
+GENERIC_ALT = {"image", "figure", "plot", "chart", "graph", "picture", "output", "png", "img"}
 
 
 def page_of(site: Path, notebook: Path) -> str:
@@ -220,3 +228,183 @@ def test_unexecuted_notebook_is_refused(build_html, tmp_path):
     nbformat.write(nb, tmp_path / "01_draft.ipynb")
     with pytest.raises(ValueError, match="not executed"):
         build_html.stage(tmp_path, tmp_path / "src")
+
+
+# --- alt text: one source, the figure cell's metadata ------------------------------------------
+
+class PageImages(HTMLParser):
+    """Every <img> of a page: (where, src, alt).  ``where`` is "fig-N" inside a figure; for another
+    notebook output (served from _images/) its number among them and its section; else its src."""
+
+    def __init__(self):
+        super().__init__()
+        self.images, self._open, self._outputs = [], [], 0   # _open: [(tag, id)] of sections, figures
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in ("section", "figure"):
+            self._open.append((tag, attrs.get("id") or ""))
+        elif tag == "img":
+            src = attrs.get("src", "")
+            figures = [i for t, i in self._open if t == "figure" and i]
+            sections = [i for t, i in self._open if t == "section" and i]
+            self._outputs += src.startswith("_images/")
+            if figures:
+                where = figures[-1]
+            elif src.startswith("_images/"):
+                where = f"output image {self._outputs} in section '{sections[-1] if sections else '-'}'"
+            else:
+                where = f"image {src}"
+            self.images.append((where, src, attrs.get("alt")))
+
+    def handle_endtag(self, tag):
+        if tag in ("section", "figure") and self._open and self._open[-1][0] == tag:
+            self._open.pop()
+
+
+def alt_problem(alt: str | None, src: str) -> str | None:
+    """Why ``alt`` does not say what the image shows (None when it may)."""
+    text = (alt or "").strip()
+    if not text:
+        return "no alt text"
+    if text == src or IMAGE_FILE.search(text) or "/" in text and " " not in text:
+        return "a file name"
+    if HASH.search(text):
+        return "a hash"
+    if text.startswith(("<Figure size", "<matplotlib")):
+        return "matplotlib's text stand-in"
+    if text.lower() in GENERIC_ALT or len(text.split()) < 2:
+        return "a word, not a description"
+    return None
+
+
+def test_the_alt_text_check_finds_each_kind():
+    src = "_images/ccf08579d6f19443eb40232926ca9ac5f126b97e25d22071f5a6783efaca4ffe.png"
+    assert alt_problem(None, src) == alt_problem("  ", src) == "no alt text"
+    assert alt_problem(src, src) == alt_problem("figure_3.png", src) == "a file name"
+    assert alt_problem("ccf08579d6f19443eb40232926ca9ac5", src) == "a hash"
+    assert alt_problem("<Figure size 640x480 with 1 Axes>", src) == "matplotlib's text stand-in"
+    assert alt_problem("Figure", src) == alt_problem("sigmoid", src) == "a word, not a description"
+    assert alt_problem("The sigmoid and tanh curves from z = −6 to 6", src) is None
+    parser = PageImages()
+    parser.feed('<img src="_static/logo.svg" alt="Logo"><section id="a"><img src="_images/x.png" alt="one">'
+                '<figure id="fig-3"><img src="_images/y.png"></figure>'
+                '<section id="b"><img src="_images/z.png" alt="A fine description"></section></section>')
+    assert parser.images == [("image _static/logo.svg", "_static/logo.svg", "Logo"),
+                             ("output image 1 in section 'a'", "_images/x.png", "one"),
+                             ("fig-3", "_images/y.png", None),
+                             ("output image 3 in section 'b'", "_images/z.png", "A fine description")]
+
+
+def test_every_image_says_what_it_shows(site):
+    """Every <img> of every page has an alt text that describes it: not empty, not its file name or
+    hash.  A notebook figure's alt text comes from its cell's metadata, mystnb.image.alt."""
+    offenders = {}
+    for path in sorted(site.glob("*.html")):
+        parser = PageImages()
+        parser.feed(path.read_text(encoding="utf-8"))
+        bad = [f"{where}: {problem} ({alt!r})" for where, src, alt in parser.images
+               if (problem := alt_problem(alt, src))]
+        if bad:
+            offenders[path.name] = bad
+    listing = "\n".join(f"{page} ({len(bad)} images):\n    " + "\n    ".join(bad)
+                         for page, bad in offenders.items())
+    assert not offenders, ("images without a meaningful alt text; give each figure cell "
+                           'metadata {"mystnb": {"image": {"alt": "what the figure shows"}}}:\n' + listing)
+
+
+TINY_PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")
+
+
+def test_alt_text_colab_cell_and_build_it_solution_on_a_built_page(build_html, tmp_path):
+    """A small notebook through the whole build: the cells' alt texts reach <img alt> (a plain
+    figure and a figure-N figure), the Colab cell is left out, the build-it exercise's worked
+    solution is folded after its check."""
+    from lecture_nn.lessons.start.exercises import exercise_1
+
+    source = tmp_path / "notebooks"
+    source.mkdir()
+    nb = nbformat.v4.new_notebook()
+    colab_cell = tools_colab_cell()
+    plain = nbformat.v4.new_code_cell("show()", execution_count=2, metadata={
+        "mystnb": {"image": {"alt": "A plain figure: two curves"}}})
+    numbered = nbformat.v4.new_code_cell("show()", execution_count=3, metadata={
+        "tags": ["figure-7"], "mystnb": {"image": {"alt": "Fig. 7: a numbered figure"}}})
+    for cell in (plain, numbered):
+        cell.outputs = [nbformat.v4.new_output("display_data", {"image/png": TINY_PNG, "text/plain": "<Figure>"})]
+    nb.cells = [nbformat.v4.new_markdown_cell("# A page"),
+                nbformat.v4.new_code_cell(colab_cell.CELL_SOURCE, execution_count=1), plain, numbered,
+                nbformat.v4.new_code_cell("from lecture_nn.lessons.start.exercises import exercise_1\n"
+                                          "_ = exercise_1.check(None)", execution_count=4)]
+    nbformat.write(nb, source / "00_start_here.ipynb")
+    built = build_html.build_site(source, tmp_path / "site")
+    html = (tmp_path / "site" / "00_start_here.html").read_text(encoding="utf-8")
+    parser = PageImages()
+    parser.feed(html)
+    alts = {where: alt for where, src, alt in parser.images if src.startswith("_images/")}
+    assert list(alts.values()) == ["A plain figure: two curves", "Fig. 7: a numbered figure"], alts
+    assert alts.get("fig-7") == "Fig. 7: a numbered figure"
+    assert colab_cell.MARKER.lstrip("# ") not in html and "google.colab" not in html
+    assert f'id="{solution_id("00_start_here", "exercise_1")}"' in html
+    assert "my_sigmoid" in html and exercise_1.label in html
+    assert built.pages == [tmp_path / "site" / "00_start_here.html"]
+
+
+def tools_colab_cell():
+    """tools/colab_cell.py (a script, not a package)."""
+    spec = importlib.util.spec_from_file_location("colab_cell", ROOT / "tools" / "colab_cell.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_colab_cell_is_left_out_of_every_page(site):
+    shown = [nb.stem for nb in NOTEBOOKS if "google.colab" in page_of(site, nb)]
+    assert not shown, f"pages showing the Colab install cell: {shown}"
+
+
+def test_hide_colab_cell_tags_only_the_colab_cell(build_html):
+    colab = tools_colab_cell()
+    nb = nbformat.v4.new_notebook()
+    collapsed = nbformat.v4.new_code_cell(colab.CELL_SOURCE, metadata={"jupyter": {"source_hidden": True}})
+    nb.cells = [nbformat.v4.new_code_cell("import sys"), collapsed,
+                nbformat.v4.new_code_cell("print('# Colab: install lecture_nn')")]
+    assert build_html.hide_colab_cell(nb) == 1
+    assert build_html.hide_colab_cell(nb) == 1              # once tagged, not tagged twice
+    assert [c.metadata.get("tags", []) for c in nb.cells] == [[], ["remove-cell"], []]
+
+
+# --- build-it exercises: worked solution folded after the check, as for Exercise objects ---------
+
+def test_a_build_it_exercise_gets_its_solution_folded_after_its_check(build_html):
+    from lecture_nn.lessons.checking import BuildExercise
+    from lecture_nn.lessons.start.exercises import exercise_1
+
+    assert isinstance(exercise_1, BuildExercise)
+    nb = exercise_notebook("from lecture_nn.lessons.start.exercises import exercise_1\n\n"
+                           "def my_sigmoid(z):\n    raise NotImplementedError\n\n_ = exercise_1.check(my_sigmoid)")
+    assert build_html.add_solutions(nb, "00_start_here") == 1
+    added = nb.cells[2]
+    assert added.source.startswith(f"::::{{dropdown}} Solution: {exercise_1.label}\n")
+    assert exercise_1.solution_markdown().strip() in added.source
+    assert ":name: 00-start-here-solution-exercise-1" in added.source
+
+
+def solution_id(page: str, name: str) -> str:
+    """The HTML id of a solution dropdown (build_html.solution_cell names it; docutils makes the id)."""
+    from docutils.nodes import make_id
+    return make_id(f"{page}-solution-{name}")
+
+
+def test_every_checked_exercise_has_its_solution_on_its_page(site, build_html):
+    missing = {}
+    for notebook in NOTEBOOKS:
+        nb = nbformat.read(notebook, as_version=4)
+        exercises = build_html.lesson_exercises(nb)
+        checked = {name for cell in nb.cells if cell.cell_type == "code"
+                   for name in build_html.CHECK_CALL.findall(cell.source) if name in exercises}
+        page = page_of(site, notebook)
+        absent = sorted(name for name in checked if f'id="{solution_id(notebook.stem, name)}"' not in page)
+        if absent:
+            missing[notebook.stem] = absent
+    assert not missing, f"exercises checked in a notebook without their solution on its page: {missing}"

@@ -50,8 +50,8 @@ def test_python_comes_from_setup_python_with_a_pip_cache():
 def test_it_runs_make_test_then_make_test_portable_like_ci():
     lines = run_lines(load()[0]["jobs"]["test"])
     makes = [line.split()[1] for line in lines if line.startswith("make ")]
-    assert makes == ["setup", "test", "test-portable"], makes
+    assert makes == ["setup", "test", "test-portable", "test-grading"], makes
     assert any("torch==2.13.0" in line for line in lines), "the PyTorch oracle tests need torch"
     ci = (ROOT / ".ci" / "run").read_text()
-    assert ci.index("make test\n") < ci.index("make test-portable")
+    assert ci.index("make test\n") < ci.index("make test-portable") < ci.index("make test-grading")
     assert "MPLBACKEND" not in WORKFLOW.read_text().replace("unset MPLBACKEND", "")

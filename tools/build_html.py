@@ -5,10 +5,12 @@ with docs/site/ as the configuration; nothing is executed (the committed outputs
 On the staged copies only (the committed notebooks are never touched):
 
 * after the first code cell that calls ``exercise_N.check(`` of a lesson's exercises module, a
-  collapsed dropdown holds that exercise's worked solution (``Exercise.solution_markdown()``);
-  lessons whose exercises are not ``Exercise`` objects get none;
+  collapsed dropdown holds that exercise's worked solution (``solution_markdown()`` of its
+  ``Exercise`` or build-it ``BuildExercise``); lessons without such objects get none;
+* the Colab install cell (tools/colab_cell.py's MARKER line) is left out: it only matters on Colab;
 * a cell tagged ``figure-N`` becomes the figure ``fig-N``, captioned "Fig. N" as in the notes,
-  and "Fig. N" in the text links to it;
+  and "Fig. N" in the text links to it; a figure's alt text is its cell's own metadata
+  ``{"mystnb": {"image": {"alt": "…"}}}`` (MyST-NB reads it; kept on ``fig-N`` figures too);
 * a link to a file of the repository outside notebooks/ (``../README.md``) opens it on the
   repository's host (docs/site/conf.py's REPOSITORY_URL);
 * an equation numbered by hand, ``$$ … \\qquad (4)$$``, gets its number as ``\\tag{4}`` and the
@@ -57,10 +59,22 @@ class NotExecuted(ValueError):
     pass
 
 
-def lesson_exercises(nb) -> dict:
-    """{"exercise_1": Exercise, ...} for the lessons whose exercises modules the notebook imports.
+def _module(name: str, path: Path):
+    """The Python file at path as a module (tools/ and docs/site/ are not packages)."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
-    A module that cannot be imported or holds no Exercise objects contributes nothing (with a
+
+COLAB_MARKER = _module("lecture_nn_site_colab_cell", ROOT / "tools" / "colab_cell.py").MARKER
+
+
+def lesson_exercises(nb) -> dict:
+    """{"exercise_1": Exercise or BuildExercise, ...} for the lessons whose exercises modules the
+    notebook imports.
+
+    A module that cannot be imported or holds no exercise objects contributes nothing (with a
     note on stderr): the page then simply has no solution dropdowns.
     """
     from lecture_nn.lessons.checking import exercises_in
@@ -112,6 +126,23 @@ def add_solutions(nb, page: str) -> int:
     return len(shown)
 
 
+def hide_colab_cell(nb) -> int:
+    """Tag the Colab install cell ``remove-cell`` (MyST-NB leaves it out); return how many were tagged.
+
+    It matters only on Colab, and on the site it would be every page's first code block.  Keyed on
+    the marker line that tools/colab_cell.py writes, so it works before and after that tool has
+    also collapsed the cell in the notebooks.
+    """
+    hidden = 0
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.source.startswith(COLAB_MARKER):
+            tags = cell.metadata.setdefault("tags", [])
+            if "remove-cell" not in tags:
+                tags.append("remove-cell")
+            hidden += 1
+    return hidden
+
+
 def figure_numbers(nb) -> dict[int, int]:
     """{N: cell index} for the cells tagged figure-N that display an image."""
     found = {}
@@ -126,7 +157,8 @@ def figure_numbers(nb) -> dict[int, int]:
 
 
 def mark_figures(nb) -> None:
-    """Make each figure-N cell's image the figure fig-N, captioned as in the notes."""
+    """Make each figure-N cell's image the figure fig-N, captioned as in the notes (the cell's
+    ``mystnb.image`` metadata, its alt text, stays beside ``mystnb.figure``)."""
     for number, index in figure_numbers(nb).items():
         nb.cells[index].metadata.setdefault("mystnb", {})["figure"] = {
             "name": f"fig-{number}", "caption": f"Fig. {number}"}
@@ -164,10 +196,7 @@ def link_figures(nb, figures: set[int]) -> None:
 
 def site_config():
     """docs/site/conf.py as a module (its REPOSITORY_URL and REPOSITORY_BRANCH)."""
-    spec = importlib.util.spec_from_file_location("lecture_nn_site_conf", CONF_DIR / "conf.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return _module("lecture_nn_site_conf", CONF_DIR / "conf.py")
 
 
 def link_repository_files(nb, repository: str, branch: str) -> None:
@@ -242,7 +271,7 @@ def stage_key(raw: bytes, nb, figures: set[int], repository: tuple[str, str], eq
     digest = hashlib.sha256(raw)
     lessons = sorted({g for cell in nb.cells if cell.cell_type == "code"
                       for m in EXERCISES_IMPORT.finditer(cell.source) for g in m.groups() if g})
-    for source in [Path(__file__), ROOT / "lecture_nn/lessons/checking.py",
+    for source in [Path(__file__), ROOT / "tools/colab_cell.py", ROOT / "lecture_nn/lessons/checking.py",
                    *(ROOT / "lecture_nn/lessons" / lesson / "exercises.py" for lesson in lessons)]:
         digest.update(source.read_bytes() if source.exists() else b"-")
     digest.update(repr((sorted(figures), repository, sorted(equations.items()))).encode())
@@ -267,6 +296,7 @@ def stage(notebooks_dir: Path, stage_dir: Path) -> list[Path]:
         staged.append(target)
         if target.exists() and old_keys.get(path.name) == keys[path.name]:
             continue
+        hide_colab_cell(nb)
         add_solutions(nb, path.stem)
         mark_figures(nb)
         link_figures(nb, figures)

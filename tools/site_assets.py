@@ -1,11 +1,14 @@
-"""The course site's third-party scripts, served from the site itself (no CDN).
+"""The course site's third-party scripts, served from the site itself (no CDN), and its test tools.
 
 MathJax renders the math and @jupyter-widgets/html-manager (with require.js, which its AMD
-bundle needs) draws the widgets from their saved state.  Each is fetched once from the npm
-registry at a pinned version (`npm pack`, or the registry's tarball address where npm is not
-installed), checked against the sha512 the registry publishes for that version, and unpacked under .cache/vendor/ (git-ignored) with its licence
-files.  docs/site/conf.py adds .cache/vendor/static/ to the site's static files, so the pages
-load them from site/_static/vendor/<name>/.
+bundle needs) draws the widgets from their saved state.  axe-core checks the built pages for
+accessibility in the browser tests (tests/ui/test_site_accessibility.py); it is a test tool, not
+part of the site.  Each is fetched once from the npm registry at a pinned version (`npm pack`, or
+the registry's tarball address where npm is not installed), checked against the sha512 the
+registry publishes for that version, and unpacked under .cache/vendor/ (git-ignored) with its
+licence files.  docs/site/conf.py adds .cache/vendor/static/ to the site's static files, so the
+pages load the served packages from site/_static/vendor/<name>/; the test tools are unpacked
+beside it, in .cache/vendor/tools/<name>/, and never reach site/.
 
 Usage: python tools/site_assets.py   (fetch what is missing; prints where they are)
 """
@@ -28,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / ".cache" / "vendor"
 STATIC = CACHE / "static"            # an html_static_path: its vendor/ lands in site/_static/vendor/
+TOOLS = CACHE / "tools"              # packages the tests use, outside what the site serves
 PREFIX = "vendor"                    # the URL path under _static/
 
 
@@ -39,6 +43,7 @@ class Package:
     folder: str             # site/_static/vendor/<folder>/
     files: tuple[str, ...]  # what to serve, relative to the tarball's package/: names, folder/ or glob patterns
     licence: tuple[str, ...]  # licence files (and package.json, which names the licence) copied next to them
+    served: bool = True     # False: a test tool, unpacked under TOOLS instead of the site's static files
 
     @property
     def tarball(self) -> Path:
@@ -46,7 +51,7 @@ class Package:
 
     @property
     def target(self) -> Path:
-        return STATIC / PREFIX / self.folder
+        return (STATIC / PREFIX if self.served else TOOLS) / self.folder
 
     def url(self, relative: str) -> str:
         """A file's path relative to _static/, as Sphinx's mathjax_path and add_js_file take it."""
@@ -74,6 +79,13 @@ REQUIREJS = Package(
     "sha512-7/cTSLOdYkNBNJcDMWf+luFvMriVm7eYxp4BcFCsAX0wF421Vyce5SXP17c+Jd5otXKGNehIonFlyQXSowL6Mw==",
     "requirejs", ("require.js",), ("package.json", "README.md"))
 PACKAGES = (MATHJAX, HTML_MANAGER, REQUIREJS)
+# The accessibility checker of the browser tests (WCAG 2 A and AA rules); injected into the pages
+# by the tests, never served by the site.
+AXE_CORE = Package(
+    "axe-core", "4.14.1",
+    "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==",
+    "axe-core", ("axe.min.js",), ("LICENSE", "LICENSE-3RD-PARTY.txt", "package.json"), served=False)
+TEST_PACKAGES = (AXE_CORE,)
 
 MATHJAX_JS = MATHJAX.url("es5/tex-chtml.js")
 REQUIRE_JS = REQUIREJS.url("require.js")
@@ -166,6 +178,13 @@ def ensure_assets() -> Path:
     return STATIC
 
 
+def ensure_axe() -> Path:
+    """axe-core's script (axe.min.js), fetched and checked if missing, for the browser tests."""
+    unpack(AXE_CORE)
+    return AXE_CORE.target / "axe.min.js"
+
+
 if __name__ == "__main__":
     print(ensure_assets())
+    print(ensure_axe())
     sys.exit(0)

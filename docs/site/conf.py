@@ -66,7 +66,15 @@ html_theme_options = {
     },
     "show_toc_level": 2,
     "navigation_with_keys": False,
+    # One search box per page: the sidebar's field (the page's own form on the search page).
+    # The theme would also put one in a top bar of its own.
+    "navbar_persistent": [],
 }
+# The book theme's sidebar, without its search field on the search page (which has its own form).
+html_sidebars = {"search": ["navbar-logo.html", "icon-links.html", "sbt-sidebar-nav.html"]}
+# Contrast in both themes; the search buttons' names and the snippets' text (see the files).
+html_css_files = ["site.css"]
+html_js_files = [("search-fixes.js", {"defer": "defer"})]
 # Light, dark or the system's setting: the theme's switch (top right) remembers the reader's choice.
 html_context = {"default_mode": "auto"}
 html_last_updated_fmt = None

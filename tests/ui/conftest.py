@@ -7,6 +7,8 @@ drives that executable: its own browser download (``playwright install``) is nev
 """
 from __future__ import annotations
 
+import functools
+import http.server
 import json
 import os
 import shutil
@@ -14,10 +16,13 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -208,3 +213,59 @@ def page(browser):
         yield context.new_page()
     finally:
         context.close()
+
+
+# --- the course site (tests/ui/test_site*.py) ---------------------------------------------------
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def site_url(chromium_executable, built_site):    # skips first without Chromium
+    """The built site (tests/conftest.py) on http://127.0.0.1:<free port>/."""
+    handler = functools.partial(QuietHandler, directory=str(built_site[0]))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass
+class Watch:
+    """What went wrong while a page loaded."""
+    blocked: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+
+    def assert_clean(self, name: str):
+        assert not self.blocked, f"{name} asked other hosts for: {self.blocked}"
+        assert not self.failed, f"{name}: failed requests: {self.failed}"
+        assert not self.console_errors, f"{name}: console errors: {self.console_errors}"
+
+
+@pytest.fixture
+def watched(page, site_url):
+    """The browser page, allowed to reach the site only, and a record of what went wrong."""
+    host = urlparse(site_url).netloc
+    watch = Watch()
+
+    def route(route):
+        url = route.request.url
+        if urlparse(url).netloc == host or url.startswith(("data:", "blob:")):
+            route.continue_()
+        else:
+            watch.blocked.append(url)
+            route.abort()
+
+    page.route("**/*", route)
+    page.on("requestfailed", lambda r: watch.failed.append(f"{r.url} ({r.failure})"))
+    page.on("response", lambda r: watch.failed.append(f"{r.url} (HTTP {r.status})") if r.status >= 400 else None)
+    page.on("console", lambda m: watch.console_errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: watch.console_errors.append(str(e)))
+    return page, watch

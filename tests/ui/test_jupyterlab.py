@@ -253,3 +253,68 @@ def test_a_new_user_gets_no_news_toast(lab_server, page, artifacts_dir):
     page.wait_for_timeout(3000)   # the question would come as a toast shortly after start-up
     page.screenshot(path=str(artifacts_dir / "lab_start.png"))
     assert page.get_by_text("official Jupyter news").count() == 0
+
+
+# --- keyboard only: a slider reached with Tab and moved with the arrow keys redraws its figure ----
+# (On the course site the widgets show saved state and have no kernel to redraw with.)
+
+KEYBOARD_NOTEBOOK = ["from lecture_nn.lessons.start.widgets import toy_network_explorer\n\ntoy_network_explorer()"]
+MAX_TABS = 40
+JS_FOCUSED = """() => {
+    const e = document.activeElement;
+    if (!e) return null;
+    const labelled = (e.getAttribute('aria-labelledby') || '').split(' ')
+        .map(id => document.getElementById(id)).filter(Boolean).map(l => l.textContent.trim()).join(' ');
+    const box = e.closest('.widget-inline-hbox');
+    const label = box && box.querySelector(':scope > label.widget-label');
+    return {role: e.getAttribute('role'), tag: e.tagName.toLowerCase(), inWidget: !!e.closest('.jupyter-widgets'),
+            value: e.getAttribute('aria-valuenow'),
+            name: e.getAttribute('aria-label') || labelled || (label ? label.textContent.trim() : '')};
+}"""
+
+
+def test_a_slider_moves_from_the_keyboard_and_its_figure_redraws(lab_server, page, artifacts_dir):
+    name = "zz_keyboard.ipynb"
+    write_notebook(lab_server.root, name, KEYBOARD_NOTEBOOK)
+    try:
+        page.goto(f"{lab_server.url}/lab/tree/{name}?reset", timeout=OPEN_TIMEOUT_MS)
+        page.wait_for_function(JS_NOTEBOOK_OPEN, arg=name, timeout=OPEN_TIMEOUT_MS)
+        wait_for_kernel(page)
+        page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        page.wait_for_function(JS_RUN_ALL_DONE, timeout=RUN_ALL_TIMEOUT_MS, polling=250)
+        assert not page.evaluate(JS_ERRORS)
+        assert page.evaluate(JS_TAG_WIDGETS) == 1
+        view = page.locator("[data-ui-test-widget='0']")
+        view.locator(".widget-output img").first.wait_for(timeout=WIDGET_TIMEOUT_S * 1000)
+        wait_for_kernel(page)
+        before = output_snapshot(view)
+
+        # From here on only the keyboard: Tab until a slider of the widget has the focus.
+        visited = []
+        for _ in range(MAX_TABS):
+            page.keyboard.press("Tab")
+            focused = page.evaluate(JS_FOCUSED) or {}
+            visited.append(f"{focused.get('tag')}[{focused.get('role')}] {focused.get('name', '')!r}")
+            if focused.get("role") == "slider" and focused.get("inWidget"):
+                break
+        else:
+            raise AssertionError(f"no slider reached in {MAX_TABS} Tab presses: {visited}")
+        page.keyboard.press("ArrowRight")
+        moved = page.evaluate(JS_FOCUSED)
+        if moved["value"] == focused["value"]:          # already at its maximum
+            page.keyboard.press("ArrowLeft")
+            moved = page.evaluate(JS_FOCUSED)
+        assert moved["role"] == "slider" and moved["value"] != focused["value"], (
+            f"the arrow keys did not move the slider {focused['name']!r} ({focused['value']})")
+        deadline = time.monotonic() + WIDGET_TIMEOUT_S
+        while output_snapshot(view) == before:
+            assert time.monotonic() < deadline, (
+                f"slider {focused['name']!r} moved {focused['value']} -> {moved['value']} from the "
+                f"keyboard, but its figure did not change within {WIDGET_TIMEOUT_S} s")
+            page.wait_for_timeout(200)
+        wait_for_kernel(page)
+        assert view.locator(".widget-output img").count() >= 1
+        assert not page.evaluate(JS_ERRORS)
+        print(f"Tab path to the slider: {visited}; {focused['name']!r} {focused['value']} -> {moved['value']}")
+    finally:
+        screenshot_and_stop_kernels(page, lab_server, artifacts_dir / "keyboard_slider.png")

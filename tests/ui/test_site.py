@@ -4,16 +4,12 @@ Each page (the index, every notebook, the search page) must load with no failed 
 request and no console error; the widgets draw their controls from the saved state; the math
 is typeset by the site's own MathJax; searching finds the backpropagation notebook; an
 exercise's solution is folded until clicked.  Screenshots land in test-artifacts/site/.
-The site is built once per session (tests/conftest.py); see conftest.py here for the browser.
+The site is built once per session (tests/conftest.py); see conftest.py here for the browser and
+the site's server.  Accessibility (axe-core, widget names, alt text) is in test_site_accessibility.py.
 """
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
-from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlparse
 
 import nbformat
 import pytest
@@ -31,60 +27,6 @@ JS_TOP_LEVEL_WIDGETS = """() => Array.from(document.querySelectorAll('.jupyter-w
     .filter(v => !v.parentElement.closest('.jupyter-widgets')).length"""
 
 pytestmark = pytest.mark.ui
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture(scope="module")
-def site_url(chromium_executable, built_site):    # skips first without Chromium
-    """The built site on http://127.0.0.1:<free port>/."""
-    handler = functools.partial(QuietHandler, directory=str(built_site[0]))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-@dataclass
-class Watch:
-    """What went wrong while a page loaded."""
-    blocked: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
-    console_errors: list[str] = field(default_factory=list)
-
-    def assert_clean(self, name: str):
-        assert not self.blocked, f"{name} asked other hosts for: {self.blocked}"
-        assert not self.failed, f"{name}: failed requests: {self.failed}"
-        assert not self.console_errors, f"{name}: console errors: {self.console_errors}"
-
-
-@pytest.fixture
-def watched(page, site_url):
-    """The browser page, allowed to reach the site only, and a record of what went wrong."""
-    host = urlparse(site_url).netloc
-    watch = Watch()
-
-    def route(route):
-        url = route.request.url
-        if urlparse(url).netloc == host or url.startswith(("data:", "blob:")):
-            route.continue_()
-        else:
-            watch.blocked.append(url)
-            route.abort()
-
-    page.route("**/*", route)
-    page.on("requestfailed", lambda r: watch.failed.append(f"{r.url} ({r.failure})"))
-    page.on("response", lambda r: watch.failed.append(f"{r.url} (HTTP {r.status})") if r.status >= 400 else None)
-    page.on("console", lambda m: watch.console_errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: watch.console_errors.append(str(e)))
-    return page, watch
 
 
 def screenshot(page, name: str):
@@ -148,6 +90,57 @@ def test_search_finds_the_backpropagation_page(watched, site_url):
     assert any(h.split("?")[0].split("#")[0] == "02_backpropagation.html" for h in hrefs), hrefs
     page.wait_for_load_state("networkidle")
     screenshot(page, "search_backpropagation.png")
+    watch.assert_clean("search.html")
+
+
+# Every kind of search control the theme can draw: the sidebar's field, the top bar's field, the
+# article header's magnifier button and the search page's own form.
+JS_VISIBLE_SEARCH_BOXES = """() => Array.from(document.querySelectorAll(
+        '.search-button-field, .search-button, form.bd-search input[type=search], #search-input'))
+    .filter(e => !e.closest('dialog') && e.checkVisibility({visibilityProperty: true}))
+    .map(e => e.className || e.id)"""
+
+
+# The search has finished and every result shows its snippet (each is fetched on its own).
+JS_SNIPPETS_SHOWN = """() => {
+    const items = Array.from(document.querySelectorAll('#search-results ul.search li'));
+    const finished = /Search finished/.test(document.getElementById('search-results').textContent);
+    return finished && items.length > 0 && items.every(li => li.querySelector('p.context'));
+}"""
+
+
+@pytest.mark.parametrize("width", [1400, 700], ids=["wide", "narrow"])
+@pytest.mark.parametrize("name", ["index.html", "01_feedforward.html", "search.html?q=relu"])
+def test_one_search_box_on_every_page(watched, site_url, name, width):
+    """The theme's top bar is configured away; the search page keeps its own form only."""
+    page, watch = watched
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(site_url + name, wait_until="load")
+    page.wait_for_load_state("networkidle")
+    visible = page.evaluate(JS_VISIBLE_SEARCH_BOXES)
+    assert len(visible) == 1, f"{name} at {width} px shows {len(visible)} search boxes: {visible}"
+    watch.assert_clean(name)
+
+
+def test_search_snippets_come_from_the_page_text(watched, site_url):
+    """Sphinx cuts snippets from the page's main element, which in the theme also holds its
+    buttons: docs/site/_static/search-fixes.js leaves those out."""
+    page, watch = watched
+    page.goto(site_url + "02_backpropagation.html", wait_until="load")
+    title = " ".join(page.locator("article h1").first.inner_text().replace("#", "").split())
+    page.goto(site_url + "search.html?q=backpropagation", wait_until="load")
+    page.wait_for_function(JS_SNIPPETS_SHOWN, timeout=20_000)
+    results = page.locator("#search-results ul.search li")
+    snippets = {}
+    for i in range(results.count()):
+        href = results.nth(i).locator("a").first.get_attribute("href")
+        snippets.setdefault(href, " ".join(results.nth(i).locator("p.context").inner_text().split()))
+    assert snippets, "no search results"
+    chrome = {href: text for href, text in snippets.items()
+              if "System Settings" in text or "Light Dark" in text}
+    assert not chrome, f"snippets with the theme's button labels: {chrome}"
+    assert snippets["02_backpropagation.html"].startswith(title), (
+        f"the snippet of 02 should start with its title {title!r}: {snippets['02_backpropagation.html'][:120]!r}")
     watch.assert_clean("search.html")
 
 
