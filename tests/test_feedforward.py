@@ -11,7 +11,9 @@ from lecture_nn.lessons.feedforward.capacity import fit_hidden_units
 from lecture_nn.diagrams import draw_layer_connection
 from lecture_nn.lessons.feedforward import exercises as ex
 from lecture_nn.lessons.feedforward.kernels import KernelClassifier, kernel_feature_map, rbf_kernel
-from lecture_nn.lessons.feedforward.one_hidden import hinge_network_loss, hinge_weight_gradient
+from lecture_nn.lessons.feedforward.forward import network_forward, weights_of
+from lecture_nn.lessons.feedforward.one_hidden import (SMALL_EXAMPLE, hinge_gradient_by_backprop, hinge_network_loss,
+                                                       hinge_weight_gradient)
 from lecture_nn.data import make_three_stripes
 from lecture_nn.lessons.feedforward.representations import (flip_units, hidden_features, is_linearly_separable,
                                         separating_hyperplane)
@@ -170,6 +172,70 @@ def test_hinge_network_input_errors():
         hinge_weight_gradient(**{**p, "y": 0.0})
 
 
+def test_small_example_has_positive_loss_and_one_inactive_unit():
+    right = hinge_weight_gradient(**SMALL_EXAMPLE)
+    assert hinge_network_loss(**SMALL_EXAMPLE) == pytest.approx(0.5)
+    np.testing.assert_allclose(right, [[-1.0, 0.0, -0.5], [2.0, 0.0, 1.0]])   # the numbers the notebook prints
+
+
+def test_batch_gradient_by_backprop_is_the_mean_of_the_one_example_formula():
+    rng = np.random.default_rng(4)
+    for n, d, m in [(1, 3, 4), (7, 2, 5), (5, 4, 1)]:
+        X, y = rng.standard_normal((n, d)), np.where(rng.random(n) < 0.5, -1.0, 1.0)
+        W, b, w, c = rng.standard_normal((d, m)), rng.standard_normal(m), rng.standard_normal(m), 0.2
+        mean = np.mean([hinge_weight_gradient(X[k], y[k], W, b, w, c) for k in range(n)], axis=0)
+        np.testing.assert_allclose(hinge_gradient_by_backprop(X, y, W, b, w, c), mean, rtol=1e-12, atol=1e-14)
+
+
+def test_batch_gradient_by_backprop_input_errors():
+    X, y, W, b, w = np.zeros((3, 2)), np.ones(3), np.zeros((2, 4)), np.zeros(4), np.zeros(4)
+    with pytest.raises(ValueError, match="X must have shape"):
+        hinge_gradient_by_backprop(np.zeros((3, 5)), y, W, b, w, 0.0)
+    with pytest.raises(ValueError, match="y"):
+        hinge_gradient_by_backprop(X, np.ones(2), W, b, w, 0.0)
+    with pytest.raises(ValueError, match="b and w"):
+        hinge_gradient_by_backprop(X, y, W, np.zeros(3), w, 0.0)
+    with pytest.raises(ValueError, match="y"):
+        hinge_gradient_by_backprop(X, np.zeros(3), W, b, w, 0.0)
+
+
+# --- the forward pass by the package (reference of exercise 1) -----------------------------------
+def test_network_forward_matches_the_mlp_it_comes_from():
+    from lecture_nn.activations import sigmoid, tanh
+    for activation, f in [("relu", relu), ("tanh", tanh), ("sigmoid", sigmoid)]:
+        model = nn.mlp([3, 5, 4, 2], activation, rng=np.random.default_rng(1))
+        X = np.random.default_rng(2).standard_normal((6, 3))
+        np.testing.assert_array_equal(network_forward(X, *weights_of(model), f), model.forward(X))
+
+
+def test_network_forward_without_hidden_layers_is_linear():
+    W, b = np.arange(6.0).reshape(3, 2), np.array([1.0, -1.0])
+    X = np.ones((2, 3))
+    np.testing.assert_allclose(network_forward(X, [W], [b], relu), X @ W + b)
+
+
+def test_network_forward_input_errors():
+    W2, b2, W3, b3 = np.zeros((3, 4)), np.zeros(4), np.zeros((4, 2)), np.zeros(2)
+    with pytest.raises(TypeError, match="weights and biases must be lists"):
+        network_forward(np.zeros((1, 3)), W2, b2, relu)
+    with pytest.raises(ValueError, match="same length"):
+        network_forward(np.zeros((1, 3)), [W2, W3], [b2], relu)
+    with pytest.raises(ValueError, match=r"biases\[1\] \(b\^3\)"):
+        network_forward(np.zeros((1, 3)), [W2, W3], [b2, np.zeros(3)], relu)
+    with pytest.raises(ValueError, match=r"weights\[1\] \(W\^3\) must have 4 rows"):
+        network_forward(np.zeros((1, 3)), [W2, np.zeros((5, 2))], [b2, b3], relu)
+    with pytest.raises(TypeError, match="f must be one of the package's activation functions"):
+        network_forward(np.zeros((1, 3)), [W2, W3], [b2, b3], np.tanh)
+    with pytest.raises(ValueError, match="Linear"):
+        network_forward(np.zeros((1, 5)), [W2, W3], [b2, b3], relu)
+
+
+def test_weights_of_refuses_other_layers():
+    assert [W.shape for W in weights_of(nn.mlp([2, 3, 1], rng=np.random.default_rng(0)))[0]] == [(2, 3), (3, 1)]
+    with pytest.raises(ValueError, match="only Linear layers"):
+        weights_of(nn.Sequential(nn.Conv2D(1, 2, 3, rng=np.random.default_rng(0)), nn.Flatten()))
+
+
 def test_relu_subgradients_at_zero_are_the_interval_zero_one():
     for g in (0.0, 0.5, 1.0):
         assert is_subgradient(relu, 0.0, g)
@@ -179,10 +245,11 @@ def test_relu_subgradients_at_zero_are_the_interval_zero_one():
 
 
 # --- exercises (the convention itself is tested in test_exercises.py) -------------------------
-def test_parameter_count_matches_the_package():
-    for sizes in ([3, 5, 4, 1], [2, 8, 1], [784, 30, 10]):
-        assert ex.count_parameters(sizes) == nn.mlp(sizes, rng=np.random.default_rng(0)).n_params()
-    assert ex.exercise_1.expected() == ex.count_parameters([3, 5, 4, 1])
+def test_parameter_budget_answer_matches_the_package():
+    m = ex.exercise_2.expected()
+    assert nn.mlp([2, m, m, 1], rng=np.random.default_rng(0)).n_params() <= ex.BUDGET
+    assert nn.mlp([2, m + 1, m + 1, 1], rng=np.random.default_rng(0)).n_params() > ex.BUDGET
+    assert ex.exercise_2.wrong_answer != m        # the weights alone allow a wider network
 
 
 def test_separating_units_judge():
@@ -191,13 +258,45 @@ def test_separating_units_judge():
     assert not ex.separates_stripes([[-1.0, 1.0], [0.0, 0.0]], [-1.5, -1.5])   # lines through the outer stripes
     with pytest.raises(ValueError, match="shape"):
         ex.separates_stripes(np.zeros((3, 2)), np.zeros(2))
+    with pytest.raises(ValueError, match="NaN"):
+        ex.separates_stripes([[np.nan, 1.0], [0.0, 0.0]], [-0.75, -0.75])
 
 
-def test_hinge_exercise_has_positive_loss_and_one_inactive_unit():
-    right = ex.exercise_3.expected()
-    assert hinge_network_loss(**ex.HINGE_EXAMPLE) > 0
-    assert np.all(right[:, 1] == 0) and np.all(right[:, [0, 2]] != 0)
-    np.testing.assert_allclose(right, [[-1.0, 0.0, -0.5], [2.0, 0.0, 1.0]])   # the worked solution's numbers
+def test_separating_units_judge_refuses_the_notebooks_own_units(capsys):
+    W, b = ex.NOTEBOOK_UNITS
+    assert ex.separates_stripes(W * 1.01, b * 1.01 + [0.05, 0.0])            # lines of one's own are fine
+    for W_given, b_given in [(W, b), (3 * W, 3 * b), (W[:, ::-1], b[::-1])]:  # scaled or the units swapped
+        with pytest.raises(ValueError, match="notebook's two units"):
+            ex.separates_stripes(W_given, b_given)
+    assert ex.exercise_3.check(W, b) is False
+    assert "notebook's two units" in capsys.readouterr().out
+
+
+def test_nan_answer_to_the_stripes_is_not_yet_with_a_reason(capsys):
+    assert ex.exercise_3.check(np.array([[np.nan, 1.0], [0.0, 0.0]]), np.array([-0.5, -0.5])) is False
+    out = capsys.readouterr().out
+    assert "not yet. W and b must hold finite numbers" in out and "Traceback" not in out
+
+
+def test_forward_inputs_cover_a_batch_of_one_and_a_network_without_hidden_layers():
+    cases = ex.forward_inputs(np.random.default_rng(0))
+    shapes = [args[0].shape for args, _ in cases]
+    depths = [len(args[1]) for args, _ in cases]
+    assert (1, 3) in shapes and 1 in depths and max(depths) >= 3
+    for (x, weights, biases, f), description in cases:
+        assert [W.shape[1] for W in weights] == [b.shape[0] for b in biases]
+        assert "x of shape" in description
+
+
+def test_hinge_batch_inputs_separate_the_mistakes():
+    for (X, y, W, b, w, c), _ in ex.hinge_batch_inputs(np.random.default_rng(3)):
+        z_hidden = X @ W + b
+        z = np.maximum(z_hidden, 0) @ w + c
+        positive = 1 - y * z > 0
+        assert np.any(positive & np.any(z_hidden > 0, axis=1))     # some gradient flows
+        if len(X) > 1:
+            assert not positive.all()                                # some examples beyond the margin
+        assert set(np.unique(y)) <= {-1.0, 1.0}
 
 
 # --- diagrams and widgets ---------------------------------------------------------------------

@@ -5,7 +5,9 @@
 
 :func:`hinge_weight_gradient` is the notes' chain-rule formula
 ∂ℓ/∂w_ij = [x_i] [z_j > 0] [w_j] (−y if ℓ > 0 else 0), with no backprop machinery,
-so it can be compared with the package's layers and with finite differences.
+so it can be compared with the package's layers and with finite differences;
+:func:`hinge_gradient_by_backprop` is the package's version for a batch (the mean over the
+examples of eq. (2)), the reference of the build-it exercise of notebook 01.
 The rectifier has no derivative at 0; :func:`is_subgradient` checks the notes'
 way out, a subgradient g with h(u) ≥ h(v) + g (u − v) for every u (at v = 0 any
 g ∈ [0, 1] qualifies; the notes pick g = 0).
@@ -14,7 +16,22 @@ from __future__ import annotations
 
 import numpy as np
 
+from lecture_nn.activations import ReLU
 from lecture_nn.checks import as_float_array, check_values_in
+from lecture_nn.layers import Linear, Sequential
+from lecture_nn.losses import hinge
+
+SMALL_EXAMPLE = {
+    "x": np.array([1.0, -2.0]),
+    "y": 1.0,
+    "W": np.array([[0.5, -1.0, 2.0], [0.25, 0.5, -0.5]]),
+    "b": np.array([0.5, 1.0, -1.0]),
+    "w": np.array([1.0, -2.0, 0.5]),
+    "c": -1.0,
+}
+"""One example through a one-hidden-layer hinge network with small round numbers, d = 2 inputs,
+m = 3 ReLU units: W (d, m) is W² (input layer 1 → hidden layer 2), w and c the output unit's weights
+and bias. Unit 2 is inactive (z_2 = −1) and the loss is positive (y z = 0.5 < 1)."""
 
 
 def _check(x, y, W, b, w):
@@ -59,6 +76,29 @@ def hinge_weight_gradient(x, y, W, b, w, c) -> np.ndarray:
         for j in range(m):
             grad[i, j] = x[i] * float(z_hidden[j] > 0) * w[j] * dloss_dz
     return grad
+
+
+def hinge_gradient_by_backprop(X, y, W, b, w, c) -> np.ndarray:
+    """∂R_n/∂W² for a batch, R_n the mean hinge loss of eq. (2), by the package's layers.
+
+    X (n, d) holds one example per row, y (n,) the labels ±1; W = W² (d, m), b = b² (m,), the output
+    unit's weights w (m,) and bias c. Returns the (d, m) gradient, the mean over the examples of
+    :func:`hinge_weight_gradient`.
+    """
+    X = as_float_array(X, "X", ndim=2)
+    W = as_float_array(W, "W", ndim=2)
+    (d, m), n = W.shape, len(X)
+    y = as_float_array(y, "y", ndim=1)
+    if X.shape[1] != d or y.shape != (n,):
+        raise ValueError(f"X must have shape (n, {d}) to match W {W.shape} and y shape (n,), "
+                         f"got X {X.shape} and y {y.shape}")
+    _check(X[0], y[0], W, b, w)
+    model = Sequential(Linear(d, m, init="zeros"), ReLU(), Linear(m, 1, init="zeros"))
+    model[0].params["W"][...], model[0].params["b"][...] = W, b
+    model[2].params["W"][...], model[2].params["b"][...] = np.reshape(w, (m, 1)), float(c)
+    _, dz = hinge(y, model.forward(X))
+    model.backward(dz, input_grad=False)
+    return model.grads["0.W"].copy()
 
 
 def is_subgradient(h, v: float, g: float, u=None, tol: float = 1e-12) -> bool:

@@ -14,6 +14,9 @@ from lecture_nn.lessons.feedforward.representations import (flip_units, hidden_f
 from lecture_nn.training import predict_labels
 from lecture_nn.lessons.explorer import Explorer
 
+LABEL_STYLE = {"description_width": "initial"}
+"""Controls show their whole description (their accessible name) instead of cutting it short."""
+
 
 # --- universal approximation ---------------------------------------------------------------
 def approximate(n_hidden=16, target="sine", activation="sigmoid"):
@@ -42,10 +45,12 @@ def draw_approximation(state, **_):
 def approximation_explorer() -> Explorer:
     """Sliders for N, the target and the activation → the bump approximation and its error."""
     controls = {
-        "n_hidden": widgets.IntSlider(value=16, min=4, max=128, step=4, description="units N"),
-        "target": widgets.Dropdown(options=sorted(TARGETS), value="sine", description="target"),
+        "n_hidden": widgets.IntSlider(value=16, min=4, max=128, step=4, description="hidden units N",
+                                      style=LABEL_STYLE),
+        "target": widgets.Dropdown(options=sorted(TARGETS), value="sine", description="target h",
+                                   style=LABEL_STYLE),
         "activation": widgets.Dropdown(options=sorted(STEP_UNITS), value="sigmoid",
-                                       description="activation"),
+                                       description="activation f", style=LABEL_STYLE),
     }
     return Explorer(controls, compute=approximate, draw=draw_approximation,
                     describe=lambda s, **v: f"max |F − h| = {s['max_error']:.4f}",
@@ -68,9 +73,9 @@ def hidden_units_explorer() -> Explorer:
     """Sliders for the hidden units and the noise → the trained boundary and its accuracies."""
     controls = {
         "hidden": widgets.IntSlider(value=10, min=1, max=100, description="hidden units",
-                                    continuous_update=False),
-        "noise": widgets.FloatSlider(value=0.7, min=0.0, max=1.0, step=0.1, description="noise",
-                                     continuous_update=False),
+                                    continuous_update=False, style=LABEL_STYLE),
+        "noise": widgets.FloatSlider(value=0.7, min=0.0, max=1.0, step=0.1, description="stripe noise",
+                                     continuous_update=False, style=LABEL_STYLE),
     }
 
     def draw(state, **_):
@@ -155,16 +160,16 @@ def relu_map_explorer(W=((-1.0, 1.0), (0.6, 0.6)), b=(-0.5, -0.5)) -> Explorer:
     """Sliders for both units' weights and biases, and sign flips → Fig. 6's panels, live."""
     W, b = np.asarray(W, float), np.asarray(b, float)
     X, y = make_three_stripes(36, noise=0.2, rng=np.random.default_rng(0))
-    slider = dict(min=-2.0, max=2.0, step=0.1, continuous_update=False)
+    slider = dict(min=-2.0, max=2.0, step=0.1, continuous_update=False, style=LABEL_STYLE)
     controls = {
-        "w11": widgets.FloatSlider(value=W[0, 0], description="w11", **slider),
-        "w21": widgets.FloatSlider(value=W[1, 0], description="w21", **slider),
-        "b1": widgets.FloatSlider(value=b[0], description="b1", **slider),
-        "w12": widgets.FloatSlider(value=W[0, 1], description="w12", **slider),
-        "w22": widgets.FloatSlider(value=W[1, 1], description="w22", **slider),
-        "b2": widgets.FloatSlider(value=b[1], description="b2", **slider),
-        "flip1": widgets.Checkbox(value=False, description="flip unit 1"),
-        "flip2": widgets.Checkbox(value=False, description="flip unit 2"),
+        "w11": widgets.FloatSlider(value=W[0, 0], description="unit 1 weight w11", **slider),
+        "w21": widgets.FloatSlider(value=W[1, 0], description="unit 1 weight w21", **slider),
+        "b1": widgets.FloatSlider(value=b[0], description="unit 1 bias b1", **slider),
+        "w12": widgets.FloatSlider(value=W[0, 1], description="unit 2 weight w12", **slider),
+        "w22": widgets.FloatSlider(value=W[1, 1], description="unit 2 weight w22", **slider),
+        "b2": widgets.FloatSlider(value=b[1], description="unit 2 bias b2", **slider),
+        "flip1": widgets.Checkbox(value=False, description="flip unit 1's normal", style=LABEL_STYLE),
+        "flip2": widgets.Checkbox(value=False, description="flip unit 2's normal", style=LABEL_STYLE),
     }
 
     def compute(w11, w21, b1, w12, w22, b2, flip1, flip2):
