@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 
 import lecture_nn as nn
-from lecture_nn.lessons.training.diagnostics import (FIRST_LAYER, activation_spread, backward_trace,
-                                                     by_layer, dead_units, deep_network_profile,
-                                                     delta_norms, layer_outputs)
+from lecture_nn.lessons.training.diagnostics import (FIRST_LAYER, activation_spread, all_off_fraction,
+                                                     backward_trace, by_layer, dead_unit_masks, dead_units,
+                                                     deep_network_profile, delta_norms, layer_outputs)
 from lecture_nn.layers import parameter_names
 
 
@@ -29,6 +29,16 @@ def test_dead_units_on_a_hand_made_network():
     assert dead_units(model, -np.abs(X)) == [3]
     # a big negative input revives unit 1
     assert dead_units(model, np.vstack([X, [[-20.0, -20.0]]])) == [1]
+
+
+def test_dead_unit_masks_and_all_off_fraction_on_a_hand_made_network():
+    model = hand_made_relu_net()
+    X = np.array([[1.0, 2.0], [-1.0, -0.5], [3.0, -1.0], [-2.0, 1.0]])   # unit 0 on for rows 0 and 2 only
+    [mask] = dead_unit_masks(model, X)
+    assert mask.tolist() == [False, True, True] and dead_units(model, X) == [2]
+    assert all_off_fraction(model, X) == [0.5]           # rows 1 and 3 reach no live unit
+    with pytest.raises(TypeError, match="Sequential"):
+        all_off_fraction(model[0], X)
 
 
 def test_dead_units_counts_each_hidden_layer_and_ignores_the_output():

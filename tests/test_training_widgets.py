@@ -31,3 +31,11 @@ def test_gradient_flow_axes_use_the_notes_numbering_and_integer_ticks():
     for ax in axes:
         ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
         assert ticks and all(float(t).is_integer() for t in ticks), ticks
+
+
+def test_every_control_says_what_it_sets():
+    controls = gradient_flow_explorer().controls
+    descriptions = {name: control.description for name, control in controls.items()}
+    assert descriptions == {"n_layers": "layers L (input included)", "scale": "weight scale s",
+                            "activation": "activation f"}
+    assert all(control.style.description_width == "initial" for control in controls.values())

@@ -58,6 +58,26 @@ def layer_outputs(model, X) -> list[np.ndarray]:
     return outputs
 
 
+def _off(model, X) -> list[np.ndarray]:
+    """Per hidden layer, a boolean array (n examples, n units): f'(z) = 0 for that example."""
+    model = _check_model(model)
+    outputs = layer_outputs(model, X)
+    off = []
+    for i in _hidden_activations(model):
+        z = outputs[i - 1] if i > 0 else as_float_array(X, "X")
+        off.append(model.layers[i].f_prime(z).reshape(len(z), -1) == 0)
+    return off
+
+
+def dead_unit_masks(model, X) -> list[np.ndarray]:
+    """Which units are dead on X, per hidden layer (entry k is layer k + 2): a boolean array with
+    one entry per unit, True where f'(z) = 0 for every example (see :func:`dead_units`).
+
+    Comparing the masks before and after training pairs the counts unit by unit: which units
+    died, and which came back."""
+    return [np.all(off, axis=0) for off in _off(model, X)]
+
+
 def dead_units(model, X) -> list[int]:
     """Number of dead units in each hidden layer: entry k is layer k + 2 (the first hidden
     layer is layer 2 in the notes' numbering).
@@ -65,15 +85,18 @@ def dead_units(model, X) -> list[int]:
     A unit is dead on X when f'(z) = 0 for every example: it passes no
     gradient back, so its incoming weights can no longer change. For a ReLU
     that means z ≤ 0 (output 0) on every example — the "dying units" of §4.
+    In the first hidden layer that is for good (its input X does not change); a deeper unit
+    can come back when the layers below it change.
     """
-    model = _check_model(model)
-    outputs = layer_outputs(model, X)
-    counts = []
-    for i in _hidden_activations(model):
-        z = outputs[i - 1] if i > 0 else as_float_array(X, "X")
-        f_prime = model.layers[i].f_prime(z).reshape(len(z), -1)
-        counts.append(int(np.sum(np.all(f_prime == 0, axis=0))))
-    return counts
+    return [int(mask.sum()) for mask in dead_unit_masks(model, X)]
+
+
+def all_off_fraction(model, X) -> list[float]:
+    """Per hidden layer (entry k is layer k + 2), the fraction of the examples of X on which
+    *every* unit of the layer has f'(z) = 0. For ReLU layers those examples reach the layers
+    above as the same all-zero vector: the network gives all of them one and the same output,
+    and no weight below that layer gets a gradient from them."""
+    return [float(np.mean(np.all(off, axis=1))) for off in _off(model, X)]
 
 
 def activation_spread(model, X) -> list[float]:

@@ -50,15 +50,17 @@ def _describe(state, **values):
 
 
 def gradient_flow_explorer() -> Explorer:
-    """Sliders for the number of layers L (input included) and the initial scale, a menu for the
-    activation → per-layer gradient norms, activation spread and the dead-unit count, live."""
+    """Sliders for the number of layers L (input included) and the weight scale s (weights
+    N(0, s²/n_in)), a menu for the activation f → per-layer gradient norms, activation spread and
+    the dead-unit count, live. Each control's description is its accessible name."""
+    wide = {"description_width": "initial"}   # the descriptions are the controls' accessible names
     controls = {
-        "n_layers": widgets.IntSlider(value=21, min=3, max=51, description="layers L",
-                                      continuous_update=False),
+        "n_layers": widgets.IntSlider(value=21, min=3, max=51, description="layers L (input included)",
+                                      style=wide, continuous_update=False),
         "scale": widgets.FloatSlider(value=1.4, min=0.2, max=3.0, step=0.1,
-                                     description="scale", continuous_update=False),
+                                     description="weight scale s", style=wide, continuous_update=False),
         "activation": widgets.Dropdown(options=["relu", "tanh", "sigmoid"], value="relu",
-                                       description="activation"),
+                                       description="activation f", style=wide),
     }
     return Explorer(controls, compute=gradient_flow, draw=_draw, describe=_describe,
-                    title="Weights N(0, scale²/n_in): gradients through a deep network")
+                    title="Weights N(0, s²/n_in): gradients through a deep network")
