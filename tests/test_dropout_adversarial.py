@@ -55,8 +55,16 @@ def test_fgsm_hurts_far_more_than_random_signs_of_the_same_size():
     assert result.fgsm[2].loss > max(r.loss for r in result.random[2])
     low, high = result.l2_ratio
     assert 0.5 < low <= high < 1.5
-    ax = accuracy_against_epsilon(result)
-    assert ax.get_xlabel() and ax.get_ylabel() == "test accuracy"
+    fig = accuracy_against_epsilon(result)
+    both, zoom = fig.axes
+    assert all(ax.get_xlabel() and ax.get_ylabel() == "test accuracy" for ax in fig.axes)
+    assert len(both.get_lines()) == 2 and both.get_legend() is not None
+    # the zoomed panel draws the random signs' min–max bars, within its own y range
+    bars = [c for c in zoom.containers if hasattr(c, "has_yerr") and c.has_yerr]
+    assert len(bars) == 1
+    low, high = zoom.get_ylim()
+    random_accuracy = [[r.accuracy for r in row] for row in result.random]
+    assert low <= np.min(random_accuracy) and np.max(random_accuracy) <= high
     plt.close("all")
 
 

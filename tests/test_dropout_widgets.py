@@ -7,7 +7,7 @@ import lecture_nn as nn
 from lecture_nn.dropout import Dropout
 from lecture_nn.lessons.dropout.adversarial import digit_classifier, mnist_digits
 from lecture_nn.lessons.dropout.exercises import (ONE_INDEX, TARGET, VARIANCE_EXAMPLE, dropout_output_variance,
-                                                  exercise_1, reads_as_target)
+                                                  exercise_2, reads_as_target, targeted_attack_judge)
 from lecture_nn.lessons.dropout.figures import dropout_curves
 from lecture_nn.lessons.dropout import widgets as dropout_widget
 from lecture_nn.lessons.dropout.experiment import EPOCHS, LABEL_NOISE
@@ -69,26 +69,32 @@ def test_dropout_variance_by_enumeration_matches_the_formula():
     ex = VARIANCE_EXAMPLE
     formula = ex["p"] * (1 - ex["p"]) * np.sum((ex["x"] * ex["w"]) ** 2)
     assert np.isclose(dropout_output_variance(ex["x"], ex["w"], ex["p"]), formula)
-    assert np.isclose(exercise_1.expected(), formula)
+    assert np.isclose(exercise_2.expected(), formula)
 
 
 def test_dropout_curves_pair_training_and_validation_by_colour():
     history = {"loss": [1.0, 0.5], "val_loss": [1.1, 0.8], "accuracy": [0.5, 0.9], "val_accuracy": [0.4, 0.7]}
     other = {key: [v + 0.1 for v in values] for key, values in history.items()}
     fig = dropout_curves({"no dropout": [history, other], "dropout": [history]})
-    left, right = fig.axes
-    assert left.get_title() == "no dropout (mean of 2 seeds)" and right.get_title() == "dropout"
-    lines = {line.get_label(): line for line in left.get_lines()}
-    np.testing.assert_allclose(lines["training loss"].get_ydata(), [1.05, 0.55])
-    for quantity in ("loss", "accuracy"):
+    top_left, top_right, bottom_left, bottom_right = fig.axes
+    assert top_left.get_title() == "no dropout (mean of 2 seeds)" and top_right.get_title() == "dropout"
+    # loss and accuracy on axes of their own, each row on one y scale
+    for ax, quantity in ((top_left, "loss"), (top_right, "loss"), (bottom_left, "accuracy"),
+                         (bottom_right, "accuracy")):
+        lines = {line.get_label(): line for line in ax.get_lines()}
+        assert set(lines) == {f"training {quantity}", f"validation {quantity}"}
         train, val = lines[f"training {quantity}"], lines[f"validation {quantity}"]
         assert train.get_color() == val.get_color()
         assert train.get_linestyle() == "-" and val.get_linestyle() == "--"
-    assert all(ax.get_xlabel() == "epoch" and ax.get_ylabel() for ax in fig.axes)
+    np.testing.assert_allclose(dict((l.get_label(), l) for l in top_left.get_lines())["training loss"].get_ydata(),
+                               [1.05, 0.55])
+    assert top_left.get_ylabel() == "cross-entropy loss" and bottom_left.get_ylabel() == "accuracy"
+    assert bottom_left.get_ylim() == (0, 1.02)
+    assert [ax.get_xlabel() for ax in fig.axes] == ["", "", "epoch", "epoch"]
     plt.close(fig)
 
 
-def test_exercise_3_judge_checks_the_limits_and_the_answer():
+def test_exercise_4_judge_checks_the_limits_and_the_answer():
     start = mnist_digits().X_test[ONE_INDEX]
     assert mnist_digits().y_test[ONE_INDEX] == 1
     assert not reads_as_target(start)                      # the network reads the 1 correctly
@@ -96,3 +102,18 @@ def test_exercise_3_judge_checks_the_limits_and_the_answer():
     assert not reads_as_target(start + 0.5)                  # too far and outside [0, 1]
     assert digit_classifier() is digit_classifier()          # one network for the notebook and its exercises
     assert TARGET == 7
+
+
+@pytest.mark.parametrize("image, reason", [
+    (True, "784 pixel values"), ("seven", "784 pixel values"), (None, "784 pixel values"),
+    ([[1, 2], [3]], "ragged"), (np.zeros(784, dtype=bool), "numbers"), (np.zeros(5), "784 pixels, got 5"),
+    (np.full(784, np.nan), "NaN"), (np.full(784, 1.5), r"\[0, 1\]"), (np.full(784, 0.5), "more than 0.2"),
+])
+def test_exercise_4_judge_says_what_is_wrong(image, reason):
+    with pytest.raises(ValueError, match=reason):
+        targeted_attack_judge(image)
+
+
+def test_exercise_4_judge_reports_a_low_probability():
+    with pytest.raises(ValueError, match="probability of 0.00"):
+        targeted_attack_judge(mnist_digits().X_test[ONE_INDEX])

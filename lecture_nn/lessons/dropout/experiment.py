@@ -78,6 +78,7 @@ class Run(NamedTuple):
     best_epoch: int           # 1-based epoch of the lowest validation loss
     test_accuracy_at_best: float  # the weights of that epoch, on the test digits
     test_confidence: float    # mean probability of the predicted class on the test digits
+    params: dict              # the weights after the last epoch (copies), for looking inside the network
 
 
 def _accuracy_and_confidence(model, X, y) -> tuple[float, float]:
@@ -121,4 +122,4 @@ def _cached_run(p: float, seed: int, label_noise: float, epochs: int) -> Run:
     for name, value in final_params.items():
         model.params[name][...] = value
     return Run(history, float(np.mean(predicted == split.y_train)), memorised, test_accuracy,
-               int(np.argmin(history["val_loss"])) + 1, at_best, confidence)
+               int(np.argmin(history["val_loss"])) + 1, at_best, confidence, final_params)

@@ -12,6 +12,9 @@ from lecture_nn.lessons.dropout.experiment import LABEL_NOISE, N_TRAIN, dropout_
 from lecture_nn.lessons.dropout.figures import dropout_curves
 from lecture_nn.lessons.explorer import Explorer
 
+WIDE_LABEL = {"description_width": "initial"}
+"""Slider style: the whole description is shown (it is also the control's accessible name)."""
+
 __all__ = ["N_TRAIN", "dropout_comparison", "dropout_explorer", "dropout_run", "fgsm_example",
            "fgsm_explorer"]
 
@@ -31,7 +34,7 @@ def dropout_comparison(p: float = 0.5, label_noise: float = LABEL_NOISE):
 
 def _draw(state, p, **_):
     return dropout_curves({"no dropout": [state["without"]["history"]],
-                           f"dropout p = {p:.1f}": [state["with"]["history"]]}, figsize=(9.5, 3.2))
+                           f"dropout p = {p:.1f}": [state["with"]["history"]]}, figsize=(9.5, 5.2))
 
 
 def _describe(state, p, **_):
@@ -45,9 +48,11 @@ def dropout_explorer() -> Explorer:
     """Sliders for the dropout probability and the fraction of wrong training labels → learning
     curves with and without dropout, and the train − test gap (one seed)."""
     controls = {"p": widgets.FloatSlider(value=0.5, min=0.0, max=0.8, step=0.1,
-                                         description="dropout p", continuous_update=False),
+                                         description="drop probability p", continuous_update=False,
+                                         style=WIDE_LABEL),
                 "label_noise": widgets.FloatSlider(value=LABEL_NOISE, min=0.0, max=0.4, step=0.1,
-                                                   description="wrong labels", continuous_update=False)}
+                                                   description="fraction of wrong training labels",
+                                                   continuous_update=False, style=WIDE_LABEL)}
     return Explorer(controls, compute=dropout_comparison, draw=_draw, describe=_describe,
                     title=f"Dropout on {N_TRAIN} MNIST digits (each new setting trains for a second or two)")
 
@@ -106,11 +111,12 @@ def fgsm_explorer(model=None, n_digits: int = 50) -> Explorer:
     mnist = mnist_digits()
     X, y = mnist.X_test[:n_digits], mnist.y_test[:n_digits]
     controls = {"epsilon": widgets.FloatSlider(value=0.1, min=0.0, max=float(EPSILON_GRID[-1]), step=0.01,
-                                               description="ε", continuous_update=False),
-                "digit": widgets.IntSlider(value=0, min=0, max=len(X) - 1, description="test digit",
-                                           continuous_update=False),
-                "seed": widgets.IntSlider(value=0, min=0, max=9, description="noise seed",
-                                          continuous_update=False)}
+                                               description="ε, change per pixel", continuous_update=False,
+                                               style=WIDE_LABEL),
+                "digit": widgets.IntSlider(value=0, min=0, max=len(X) - 1, description="test digit number",
+                                           continuous_update=False, style=WIDE_LABEL),
+                "seed": widgets.IntSlider(value=0, min=0, max=9, description="seed of the random signs",
+                                          continuous_update=False, style=WIDE_LABEL)}
 
     def compute(epsilon, digit, seed):
         return fgsm_example(model, X[digit], int(y[digit]), round(float(epsilon), 2), seed)
