@@ -136,7 +136,41 @@ def test_image_projection_is_a_strided_1x1_convolution():
     assert projection.params["W"].shape == (4, 2, 1, 1)
     assert projection.forward(rng.standard_normal((3, 2, 8, 8))).shape == (3, 4, 4, 4)
     with pytest.raises(ValueError, match="1×1"):
-        projection_for((2, 8, 8), (4, 3, 3), rng)
+        projection_for((2, 7, 7), (4, 5, 5), rng)     # ⌈7/s⌉ is 7, 4, 3, … : never 5
+
+
+def _reachable_by_a_stride(size, out_size):
+    """Whether some stride s gives a 1×1 convolution on ``size`` pixels ``out_size`` outputs (any
+    s >= size gives 1, so the strides up to ``size`` are all there is to try)."""
+    return any(nn.output_size(size, 1, stride)[0] == out_size for stride in range(1, size + 1))
+
+
+def test_image_projection_exists_exactly_when_some_stride_gives_the_output_size():
+    """Issue 20: 7×7 → 4×4, 5×5 → 3×3 and 8×8 → 3×3 were refused although Conv2D(2, 4, 1, stride=2)
+    (or 3) does it. Every H, H' up to 16, against output_size: the projection's output has
+    the block's size whenever a stride reaches it, and it is refused with a correct message otherwise."""
+    rng = np.random.default_rng(9)
+    for h in range(1, 17):
+        x = rng.standard_normal((1, 2, h, h))
+        for h_out in range(1, 17):                   # 2 → 3 channels: never the identity
+            if _reachable_by_a_stride(h, h_out):
+                projection = projection_for((2, h, h), (3, h_out, h_out), rng)
+                assert projection.forward(x).shape == (1, 3, h_out, h_out), (h, h_out)
+            else:
+                with pytest.raises(ValueError) as info:
+                    projection_for((2, h, h), (3, h_out, h_out), rng)
+                message = str(info.value)
+                assert f"no 1×1 convolution maps a {h}×{h} image to {h_out}×{h_out}" in message
+                assert "maps maps" not in message
+    for in_shape, out_shape, stride in [((2, 7, 7), (4, 4, 4), 2), ((2, 5, 5), (4, 3, 3), 2),
+                                        ((2, 8, 8), (4, 3, 3), 3), ((2, 8, 6), (4, 3, 2), (3, 3)),
+                                        ((2, 8, 6), (4, 4, 3), 2), ((2, 9, 4), (4, 3, 4), (3, 1))]:
+        projection = projection_for(in_shape, out_shape, rng)
+        assert projection.stride == (stride if isinstance(stride, tuple) else (stride, stride))
+        assert projection.forward(np.ones((1,) + in_shape)).shape == (1,) + out_shape
+    # one axis reachable, the other not: refused, naming both sizes
+    with pytest.raises(ValueError, match=r"8×7 image to 3×5"):
+        projection_for((2, 8, 7), (4, 3, 5), rng)
 
 
 # --- deep plain/residual networks (notebook 07) -------------------------------------------
@@ -209,32 +243,6 @@ def test_residual_widget_recomputes_on_change():
     assert len(explorer.state["loss"]) == 5
     assert "test accuracy" in explorer.text
     plt.close("all")
-
-
-def test_residual_exercise_answers_agree_with_independent_computations(capsys):
-    from lecture_nn.lessons.residual import exercises as ex
-
-    a, w, v = ex.EXERCISE_POINT.values()
-    eps = 1e-6
-    numeric = ((a + eps + w * np.tanh(v * (a + eps))) - (a - eps + w * np.tanh(v * (a - eps)))) / (2 * eps)
-    assert ex.exercise_1.check(numeric)
-    assert not ex.exercise_1.check(numeric - 1.0)  # forgetting the skip path
-    net = ex.EXERCISE_NETWORK
-    plain = nn.mlp(plain_sizes(net["depth"], net["width"], net["n_in"], net["n_out"]),
-                   rng=np.random.default_rng(0))
-    assert ex.exercise_2.check(plain.n_params())   # skips add no parameters
-    assert ex.exercise_3.check(2) and not ex.exercise_3.check(1.5)
-    out = capsys.readouterr().out
-    assert out.count("correct.") == 3 and out.count("not yet") == 2
-
-
-def test_residual_exercise_3_measures_a_growth_near_two():
-    from lecture_nn.lessons.residual.exercises import exercise_3
-
-    namespace = {}
-    exec(exercise_3.solution_code, namespace)
-    assert len(namespace["measured"]) == 38
-    assert 1.7 < namespace["geometric_mean"] < 2.3
 
 
 def test_fig14_drawing():

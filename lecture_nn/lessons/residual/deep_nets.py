@@ -5,24 +5,29 @@ layer 2 with weight matrix W², and the output is layer L. ``depth`` counts the 
 (Linear layers), so a network of ``depth`` D has L = D + 1 and weight matrices W², …, W^L.
 
 The plain network is :func:`lecture_nn.mlp` with ``depth`` Linear layers of ``width`` units;
-:func:`residual_network` wraps its middle layers in skips, so the two have exactly the same
-number of parameters (He initialisation) and differ only in the skips:
+:func:`residual_network` wraps its middle layers in skips, so the two have the same number of
+parameters, and from the same generator they draw the same He weights:
 
 * plain:    Linear → [ReLU → Linear] × (depth − 2) → ReLU → Linear   (:func:`plain_sizes`)
 * residual: Linear → [Residual(ReLU → Linear)] × (depth − 2) → ReLU → Linear
+
+They do not start alike: the residual network shrinks its B = depth − 2 middle weight matrices
+by 1/√B (:func:`default_branch_scale`). ``middle_scale`` of :func:`plain_network`,
+``branch_scale`` of :func:`residual_network` and ``middle_scale`` of :func:`depth_experiment`
+give either kind the other's start, the control that separates the skips from the scale.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from lecture_nn.checks import as_float_array, positive_int
+from lecture_nn.checks import as_float_array, positive_int, real_number
 from lecture_nn.activations import ReLU
 from lecture_nn.layers import Linear, Sequential
 from lecture_nn.models import mlp
 from lecture_nn.losses import get_loss
 from lecture_nn.residual import Residual
 from lecture_nn.data import make_spirals
-from lecture_nn.training import accuracy, fit
+from lecture_nn.training import TrainingDiverged, accuracy, fit
 
 
 def _check_sizes(depth, width, n_in, n_out):
@@ -34,6 +39,29 @@ def plain_sizes(depth: int, width: int, n_in: int, n_out: int) -> list[int]:
     """The ``sizes`` for :func:`lecture_nn.mlp` of a plain network with ``depth`` Linear layers."""
     depth, width, n_in, n_out = _check_sizes(depth, width, n_in, n_out)
     return [n_in] + [width] * (depth - 1) + [n_out]
+
+
+def default_branch_scale(depth: int) -> float:
+    """1/√B for a network of ``depth`` weight layers, B = depth − 2 blocks (1 when B ≤ 1)."""
+    depth = positive_int(depth, "depth", minimum=2)
+    return 1.0 / np.sqrt(max(depth - 2, 1))
+
+
+def _middle_linears(model) -> list:
+    return [layer for layer in model.layers if isinstance(layer, Linear)][1:-1]
+
+
+def plain_network(depth: int, width: int, n_in: int, n_out: int, rng=None,
+                  middle_scale: float = 1.0) -> Sequential:
+    """The plain network ``mlp(plain_sizes(...))``, its middle weight matrices W³ … W^{L−1}
+    multiplied by ``middle_scale`` (1: He weights; :func:`default_branch_scale`: the residual
+    network's start without its skips)."""
+    depth, width, n_in, n_out = _check_sizes(depth, width, n_in, n_out)
+    middle_scale = real_number(middle_scale, "middle_scale", 0, strict=True)
+    model = mlp(plain_sizes(depth, width, n_in, n_out), rng=rng)
+    for layer in _middle_linears(model):
+        layer.params["W"] *= middle_scale
+    return model
 
 
 def residual_network(depth: int, width: int, n_in: int, n_out: int, rng=None,
@@ -49,7 +77,8 @@ def residual_network(depth: int, width: int, n_in: int, n_out: int, rng=None,
     """
     depth, width, n_in, n_out = _check_sizes(depth, width, n_in, n_out)
     n_blocks = depth - 2
-    scale = 1.0 / np.sqrt(max(n_blocks, 1)) if branch_scale is None else float(branch_scale)
+    scale = default_branch_scale(depth) if branch_scale is None else \
+        real_number(branch_scale, "branch_scale", 0, strict=True)
     layers = [Linear(n_in, width, rng=rng)]
     for _ in range(n_blocks):
         branch = Linear(width, width, rng=rng)
@@ -75,6 +104,37 @@ def weight_gradient_norms(model, X, y, loss="softmax_cross_entropy") -> np.ndarr
     if not norms:
         raise ValueError("the model has no weight matrix (parameter named 'W')")
     return np.array(norms)
+
+
+def delta_norms(model, X, y, loss="softmax_cross_entropy") -> np.ndarray:
+    """‖δ^l‖ = ‖∂ℓ/∂z^l‖ (Frobenius, over the batch) for l = 2, …, L: the layer-2 entry first.
+
+    One forward and backward pass of the mean loss on (X, y) through a plain or residual
+    network of this module (a ``Sequential`` whose weight layers are ``Linear`` layers and
+    ``Residual`` blocks ending in a ``Linear``). In a block a ↦ a + W ReLU(a) + b the branch's
+    z^l = W ReLU(a) + b enters the output as a plus z^l, so δ^l is the gradient that reaches
+    the block's output. Unlike ‖∂ℓ/∂W^l‖ = ‖(a^{l−1})ᵀ δ^l‖, it does not depend on the width
+    and size of the layer's input (for W² the 2-d input). Gradients are left in ``model.grads``.
+    """
+    if not isinstance(model, Sequential):
+        raise TypeError(f"model must be a Sequential network, got {type(model).__name__}")
+    for layer in model.layers:
+        if isinstance(layer, Residual) and (layer.projection is not None or layer.activation is not None
+                                            or not isinstance(layer.block, Sequential)
+                                            or not isinstance(layer.block.layers[-1], Linear)):
+            raise ValueError("delta_norms takes blocks a + F(a) with an identity skip, nothing after the sum "
+                             "and a branch F that ends in a Linear layer")
+    loss_fn = get_loss(loss)
+    X = as_float_array(X, "X", ndim=2)
+    _, grad = loss_fn(y, model.forward(X))
+    norms = []
+    for layer in reversed(model.layers):
+        if isinstance(layer, (Linear, Residual)):
+            norms.append(np.linalg.norm(grad))
+        grad = layer.backward(grad)
+    if not norms:
+        raise ValueError("the model has no weight layer (Linear or Residual)")
+    return np.array(norms[::-1])
 
 
 def signal_at_initialisation(model, X) -> dict:
@@ -124,7 +184,7 @@ def spiral_task(n: int = 300, seed: int = 0):
 
 
 def depth_experiment(depth: int, residual: bool, width: int = 32, epochs: int = 30,
-                     lr: float = 0.02, seed: int = 0, task=None) -> dict:
+                     lr: float = 0.02, seed: int = 0, task=None, middle_scale: float | None = None) -> dict:
     """Build a plain or residual network, measure its gradients at initialisation, train it.
 
     Parameters
@@ -132,29 +192,43 @@ def depth_experiment(depth: int, residual: bool, width: int = 32, epochs: int = 
     depth : number of Linear (weight) layers D; the output is layer L = D + 1
     residual : wrap the middle layers in skip connections (:func:`residual_network`)
     width, epochs, lr : hidden width, SGD epochs (0: no training), step size
-    seed : seeds the weights and the order of the examples
+    seed : seeds the weights and the order of the examples; the same seed gives a plain and a
+        residual network the same He weights before ``middle_scale``
     task : (X_train, y_train, X_test, y_test); default :func:`spiral_task`
+    middle_scale : factor on the middle weight matrices W³ … W^{L−1}; default each kind's own
+        (1 for plain, :func:`default_branch_scale` for residual)
 
     Returns
     -------
-    dict with ``model``, ``grad_norms`` (‖∂ℓ/∂W^l‖ at initialisation on the
-    training set for l = 2, …, L), ``signal`` (:func:`signal_at_initialisation`
-    on the training set), ``loss`` (mean training loss per epoch),
-    ``test_accuracy`` and ``n_params``.
+    dict with ``model``, ``grad_norms`` (‖∂ℓ/∂W^l‖ at initialisation on the training set for
+    l = 2, …, L), ``delta_norms`` (‖δ^l‖ likewise, :func:`delta_norms`), ``signal``
+    (:func:`signal_at_initialisation` on the training set), ``loss`` (mean training loss per
+    epoch), ``diverged`` (True when SGD ran away: then ``loss`` is empty and
+    ``test_accuracy`` NaN), ``test_accuracy`` and ``n_params``.
     """
 
     X, y, X_test, y_test = spiral_task() if task is None else task
     rng = np.random.default_rng(seed)
     n_out = int(max(y.max(), y_test.max())) + 1
-    model = residual_network(depth, width, X.shape[1], n_out, rng=rng) if residual else \
-        mlp(plain_sizes(depth, width, X.shape[1], n_out), rng=rng)
+    if residual:
+        model = residual_network(depth, width, X.shape[1], n_out, rng=rng, branch_scale=middle_scale)
+    else:
+        model = plain_network(depth, width, X.shape[1], n_out, rng=rng,
+                              middle_scale=1.0 if middle_scale is None else middle_scale)
     signal = signal_at_initialisation(model, X)
-    grad_norms = weight_gradient_norms(model, X, y)
+    deltas = delta_norms(model, X, y)
+    grad_norms = np.array([np.linalg.norm(g) for name, g in model.grads.items() if name.split(".")[-1] == "W"])
     model.zero_grad()
-    losses = []
+    losses, diverged, test_accuracy = [], False, float("nan")
     if epochs:
         epochs = positive_int(epochs, "epochs")
-        losses = fit(model, X, y, epochs=epochs, batch_size=32, lr=lr, rng=rng,
-                     progress=False)["loss"]
-    return {"model": model, "grad_norms": grad_norms, "signal": signal, "loss": list(losses),
-            "test_accuracy": accuracy(model, X_test, y_test), "n_params": model.n_params()}
+        try:
+            losses = list(fit(model, X, y, epochs=epochs, batch_size=32, lr=lr, rng=rng,
+                              progress=False)["loss"])
+        except TrainingDiverged:
+            diverged = True
+    if not diverged:
+        test_accuracy = accuracy(model, X_test, y_test)
+    return {"model": model, "grad_norms": grad_norms, "delta_norms": deltas, "signal": signal,
+            "loss": losses, "diverged": diverged, "test_accuracy": test_accuracy,
+            "n_params": model.n_params()}
