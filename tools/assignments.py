@@ -382,20 +382,20 @@ def build(notebook: str | os.PathLike, out: str | os.PathLike = DEFAULT_OUT) -> 
     return folder
 
 
-def student_notebook(folder: Path) -> Path:
-    found = sorted((folder / "student").glob("*.ipynb"))
+def _the_one(folder: Path, pattern: str, what: str) -> Path:
+    found = sorted(folder.glob(pattern))
     if len(found) != 1:
-        raise ValueError(f"assignment: expected one student notebook in {folder / 'student'}, "
+        raise ValueError(f"assignment: expected one {what} in {folder}, "
                          f"found {len(found)}; build it first (make assignment)")
     return found[0]
+
+
+def student_notebook(folder: Path) -> Path:
+    return _the_one(folder / "student", "*.ipynb", "student notebook")
 
 
 def autograder_zip(folder: Path) -> Path:
-    found = sorted((folder / "autograder").glob("*.zip"))
-    if len(found) != 1:
-        raise ValueError(f"assignment: expected one autograder zip in {folder / 'autograder'}, "
-                         f"found {len(found)}; build it first (make assignment)")
-    return found[0]
+    return _the_one(folder / "autograder", "*.zip", "autograder zip")
 
 
 @dataclass(frozen=True)

@@ -124,6 +124,16 @@ def change_first_control(view) -> str:
     return "checkbox"
 
 
+def wait_for_redraw(page, view, before: str, timeout_s: float, message: str):
+    """Wait until the widget view's output differs from ``before``, then until the kernel is idle
+    (the redraw is finished then); fail with ``message`` after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while output_snapshot(view) == before:
+        assert time.monotonic() < deadline, message
+        page.wait_for_timeout(200)
+    wait_for_kernel(page)
+
+
 def wait_for_kernel(page):
     page.wait_for_function(JS_KERNEL_IDLE, timeout=KERNEL_TIMEOUT_MS)
     status = page.evaluate(JS_KERNEL_INFO)
@@ -164,13 +174,9 @@ def run_in_lab(page, lab_server, name: str, widget_timeout_s: float = WIDGET_TIM
         before = output_snapshot(view)
         n_images = view.locator("img").count()
         action = change_first_control(view)
-        deadline = time.monotonic() + widget_timeout_s
-        while output_snapshot(view) == before:
-            assert time.monotonic() < deadline, (
-                f"{name}: widget {i}: output did not change within {widget_timeout_s} s "
-                f"after {action}")
-            page.wait_for_timeout(200)
-        wait_for_kernel(page)   # the redraw is finished when the kernel is idle again
+        wait_for_redraw(page, view, before, widget_timeout_s,
+                        f"{name}: widget {i}: output did not change within {widget_timeout_s} s "
+                        f"after {action}")
         assert view.locator("img").count() >= n_images, (
             f"{name}: widget {i}: its figure disappeared after {action}")
         errors = page.evaluate(JS_ERRORS)
@@ -306,13 +312,9 @@ def test_a_slider_moves_from_the_keyboard_and_its_figure_redraws(lab_server, pag
             moved = page.evaluate(JS_FOCUSED)
         assert moved["role"] == "slider" and moved["value"] != focused["value"], (
             f"the arrow keys did not move the slider {focused['name']!r} ({focused['value']})")
-        deadline = time.monotonic() + WIDGET_TIMEOUT_S
-        while output_snapshot(view) == before:
-            assert time.monotonic() < deadline, (
-                f"slider {focused['name']!r} moved {focused['value']} -> {moved['value']} from the "
-                f"keyboard, but its figure did not change within {WIDGET_TIMEOUT_S} s")
-            page.wait_for_timeout(200)
-        wait_for_kernel(page)
+        wait_for_redraw(page, view, before, WIDGET_TIMEOUT_S,
+                        f"slider {focused['name']!r} moved {focused['value']} -> {moved['value']} from the "
+                        f"keyboard, but its figure did not change within {WIDGET_TIMEOUT_S} s")
         assert view.locator(".widget-output img").count() >= 1
         assert not page.evaluate(JS_ERRORS)
         print(f"Tab path to the slider: {visited}; {focused['name']!r} {focused['value']} -> {moved['value']}")
