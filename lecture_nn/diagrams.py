@@ -230,70 +230,87 @@ def draw_pooling_example(feature_map, grad_out, size: int = 2):
     return fig
 
 
-PATCH_COLOURS = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+PATCH_COLOURS = ["#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"]
+"""Okabe and Ito's colour-blind-safe colours (vermillion, blue, bluish green, reddish purple, …)."""
 
 
-def _cell_grid(ax, n_rows, n_cols, offset=0, colour="0.75"):
-    for r in range(n_rows + 1):
-        ax.plot([offset, offset + n_cols], [r, r], color=colour, lw=0.6)
-    for c in range(n_cols + 1):
-        ax.plot([offset + c, offset + c], [0, n_rows], color=colour, lw=0.6)
-    ax.set_xlim(offset - 0.5, offset + n_cols + 0.5)
-    ax.set_ylim(n_rows + 0.5, -0.5)
-    ax.set_aspect("equal")
-    ax.axis("off")
-
-
-def draw_patches(input_size=14, kernel_size=4, stride=2, padding=0, units=None, axes=None):
-    """Draw the input grid with some patches outlined, the hidden layer, and the links.
+def draw_patches(input_size=14, kernel_size=4, stride=2, padding=0, units=None, ax=None):
+    """Draw the input grid with some patches outlined, the hidden layer beside it, and an arrow from
+    each drawn patch to its hidden unit.
 
     Parameters
     ----------
     input_size, kernel_size, stride, padding : int
         The geometry (square input and patches); padded border cells are shaded.
     units : list of (p, q), optional
-        Hidden units whose patches are drawn; default: the first three of the
+        Hidden units whose patches are drawn; default: the first two of the
         top row and the first of the second row. Every patch's top-left corner
         is marked with a dot, so all of them can be counted.
-    axes : pair of matplotlib Axes, optional
-        Where to draw the input and the hidden layer.
+    ax : matplotlib Axes, optional
+        Where to draw (both grids share it).
+
+    Each patch and its unit carry the same colour and the same letter (A, B, …), so they can be
+    matched without telling colours apart. The hidden cells are min(stride, 2) input cells wide and
+    the hidden grid sits up and to the right, so that every arrow, from the patch's centre to the
+    unit's, rises with slope 1/2: at stride ≤ 2 the arrows are parallel, and the arrows of
+    neighbouring patches (in a row, in a column or diagonal) stay apart.
 
     Returns
     -------
-    (fig, axes)
+    (fig, ax)
     """
     Ho, Wo = output_size(input_size, kernel_size, stride, padding)
     if units is None:
-        units = [(0, q) for q in range(min(3, Wo))] + ([(1, 0)] if Ho > 1 else [])
-    if axes is None:
-        fig, axes = plt.subplots(1, 2, figsize=(9, 4.2), gridspec_kw={"width_ratios": [1.4, 1]})
-    else:
-        fig = axes[0].figure
-    ax_in, ax_out = axes
+        units = [(0, q) for q in range(min(2, Wo))] + ([(1, 0)] if Ho > 1 else [])
     n = input_size + 2 * padding
-    _cell_grid(ax_in, n, n)
+    cell = float(min(stride, 2))                      # a hidden cell, in input cells
+    x_out = n + max(2.5, 0.2 * n)                     # where the hidden grid starts
+    # raised so that the arrows rise with slope 1/2: neighbouring patches' arrows stay apart
+    y_out = kernel_size / 2 - cell / 2 - 0.5 * (x_out + cell / 2 - kernel_size / 2)
+    width, top = x_out + Wo * cell, min(0.0, y_out)
+    bottom = max(n, y_out + Ho * cell)
+    if ax is None:
+        scale = min(9.0 / (width + 1), 5.2 / (bottom - top + 4))       # inches per cell
+        fig, ax = plt.subplots(figsize=(scale * (width + 1), scale * (bottom - top + 4) + 0.5))
+        fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.92)
+    fig = ax.figure
+
+    def grid(x0, y0, rows, cols, size):
+        for r in range(rows + 1):
+            ax.plot([x0, x0 + cols * size], [y0 + r * size] * 2, color="0.75", lw=0.6)
+        for c in range(cols + 1):
+            ax.plot([x0 + c * size] * 2, [y0, y0 + rows * size], color="0.75", lw=0.6)
+
     if padding:
-        inner = Rectangle((padding, padding), input_size, input_size, fill=False, lw=1.5,
-                          edgecolor="0.3")
-        ax_in.add_patch(Rectangle((0, 0), n, n, color="0.92", zorder=0))
-        ax_in.add_patch(Rectangle((padding, padding), input_size, input_size, color="white", zorder=0))
-        ax_in.add_patch(inner)
+        ax.add_patch(Rectangle((0, 0), n, n, color="0.9", zorder=0))
+        ax.add_patch(Rectangle((padding, padding), input_size, input_size, color="white", zorder=0))
+        ax.add_patch(Rectangle((padding, padding), input_size, input_size, fill=False, lw=1.5, edgecolor="0.3"))
+    grid(0, 0, n, n, 1.0)
+    grid(x_out, y_out, Ho, Wo, cell)
     corners = np.arange(Ho) * stride, np.arange(Wo) * stride
     rows, cols = np.meshgrid(*corners, indexing="ij")
-    ax_in.plot(cols.ravel() + 0.5, rows.ravel() + 0.5, ".", color="0.45", ms=4)
-    ax_in.set_title(f"input {input_size}×{input_size}" + (f" (+ padding {padding})" if padding else "")
-                    + f", {kernel_size}×{kernel_size} patches, stride {stride}", fontsize=10)
-    _cell_grid(ax_out, Ho, Wo)
-    ax_out.set_title(f"hidden layer {Ho}×{Wo} = {Ho * Wo} units", fontsize=10)
-    for colour, (p, q) in zip(PATCH_COLOURS * (len(units) // len(PATCH_COLOURS) + 1), units):
-        top, left = p * stride, q * stride
-        ax_in.add_patch(Rectangle((left, top), kernel_size, kernel_size, fill=True, alpha=0.18,
-                                  facecolor=colour, edgecolor=colour, lw=2))
-        ax_in.add_patch(Rectangle((left, top), kernel_size, kernel_size, fill=False,
-                                  edgecolor=colour, lw=2))
-        ax_out.add_patch(Rectangle((q, p), 1, 1, facecolor=colour, alpha=0.7))
-        link = ConnectionPatch(xyA=(left + kernel_size, top + kernel_size / 2), coordsA=ax_in.transData,
-                               xyB=(q, p + 0.5), coordsB=ax_out.transData, color=colour, lw=1.2,
-                               arrowstyle="->")
-        fig.add_artist(link)
-    return fig, axes
+    ax.plot(cols.ravel() + 0.5, rows.ravel() + 0.5, ".", color="0.45", ms=4)
+    ax.text(n / 2, n + 0.6, f"input {input_size}×{input_size}" + (f" (+ padding {padding})" if padding else "")
+            + f", {kernel_size}×{kernel_size} patches, stride {stride}", ha="center", va="top", fontsize=10)
+    ax.text(x_out + Wo * cell / 2, y_out - 0.8, f"hidden layer {Ho}×{Wo} = {Ho * Wo} units", ha="center",
+            va="bottom", fontsize=10)
+    colours = PATCH_COLOURS * (len(units) // len(PATCH_COLOURS) + 1)
+    for index, (colour, (p, q)) in enumerate(zip(colours, units)):
+        letter = chr(ord("A") + index % 26)
+        top_p, left = p * stride, q * stride
+        ax.add_patch(Rectangle((left, top_p), kernel_size, kernel_size, facecolor=colour, alpha=0.18))
+        ax.add_patch(Rectangle((left, top_p), kernel_size, kernel_size, fill=False, edgecolor=colour, lw=2))
+        ax.text(left + 0.15, top_p + 0.1, letter, color=colour, fontsize=9, fontweight="bold", ha="left", va="top")
+        unit_x, unit_y = x_out + q * cell, y_out + p * cell
+        ax.add_patch(Rectangle((unit_x, unit_y), cell, cell, facecolor=colour, alpha=0.85))
+        ax.text(unit_x + cell / 2, unit_y + cell / 2, letter, color="white", fontsize=9, fontweight="bold",
+                ha="center", va="center")
+        start = (left + kernel_size / 2, top_p + kernel_size / 2)
+        ax.plot(*start, "o", color=colour, ms=3.5)
+        ax.add_patch(FancyArrowPatch(start, (unit_x + cell / 2, unit_y + cell / 2), arrowstyle="-|>",
+                                     mutation_scale=11, color=colour, lw=1.4, shrinkA=0, shrinkB=7, zorder=3))
+    ax.set_xlim(-0.5, width + 0.5)
+    ax.set_ylim(bottom + 2.0, top - 2.0)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return fig, ax

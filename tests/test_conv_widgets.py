@@ -3,9 +3,8 @@ import matplotlib
 import numpy as np
 import pytest
 
-from lecture_nn.lessons.convolution import conv_matrix, fft_crossover
-from lecture_nn.lessons.convolution.images import FILTERS, response_scale, sample_photo
-from lecture_nn.lessons.convolution.exercises import EXERCISE_KERNEL, exercise_1, exercise_2, exercise_3
+from lecture_nn.lessons.convolution.images import FILTERS, response_scale, sample_photo, show_filtered
+from lecture_nn.lessons.convolution.exercises import exercise_3, exercise_4
 from lecture_nn.lessons.convolution.widgets import (filter_editor, format_kernel, parse_kernel,
                                             patch_explorer, patch_geometry)
 
@@ -68,15 +67,11 @@ def test_patch_geometry_fully_connected_count():
     assert patch_geometry(14, 4, 2)["fully_connected"] == 196 * 36
 
 
-def test_exercise_checkers(capsys):
-    assert exercise_1.check(conv_matrix((5, 5), EXERCISE_KERNEL))
-    assert not exercise_1.check(np.zeros((16, 25)))
-    assert not exercise_1.check(np.zeros((25, 16)))
-    assert "shape (16, 25)" in capsys.readouterr().out
-    assert exercise_2.check(252 * 252 * 25)
-    assert not exercise_2.check(256 * 256 * 25)
-    assert exercise_3.check(fft_crossover(1024))
-    assert not exercise_3.check(3)
+def test_reasoning_exercise_checkers(capsys):
+    assert exercise_3.check(24 * 10 * 10 * (12 * 9 + 1))
+    assert not exercise_3.check(24 * 10 * 10 * (9 + 1))            # the channels forgotten
+    assert exercise_4.check(64 * 12 + 24 * 12 + 64 * 24)
+    assert not exercise_4.check(3 * 64 * 12 * 24)                   # three transforms for every product
     out = capsys.readouterr().out
     assert "correct" in out and "not yet" in out
 
@@ -86,13 +81,30 @@ def test_response_scale_fits_the_filtered_values():
     photo = sample_photo(step=2)
     edges = conv2d(photo, FILTERS["edge detect"], padding=1)
     scale = response_scale(edges, FILTERS["edge detect"])
-    assert scale["cmap"] == "RdBu_r" and scale["vmin"] == -scale["vmax"]
+    # an edge map is drawn as |response| from black (0, flat) to white at its 98th percentile
+    assert scale["magnitude"] and scale["cmap"] == "gray" and scale["vmin"] == 0 and scale["extend"] == "max"
     assert np.mean(np.abs(edges) <= scale["vmax"]) >= 0.98 > np.mean(np.abs(edges) <= 0.5 * scale["vmax"])
     sharp = conv2d(photo, FILTERS["sharpen"], padding=1)
     scale = response_scale(sharp, FILTERS["sharpen"])
+    assert not scale["magnitude"] and scale["extend"] == "both"
     assert scale["cmap"] == "gray" and sharp.min() < scale["vmin"] < scale["vmax"] < sharp.max()
     with pytest.raises(ValueError, match="coverage"):
         response_scale(sharp, FILTERS["sharpen"], coverage=0)
+
+
+def test_edge_maps_are_drawn_as_magnitudes_not_washed_out():
+    # Fig. 11's edge maps: most pixels dark (flat regions), the edges bright, the colour bar labelled
+    from lecture_nn.lessons.convolution import conv2d
+    photo = sample_photo(step=2)
+    edges = conv2d(photo, FILTERS["edge detect"], padding=1)
+    fig, ax = matplotlib.pyplot.subplots()
+    shown = show_filtered(ax, edges, FILTERS["edge detect"], title="edge detect")
+    drawn = np.asarray(shown.get_array())
+    np.testing.assert_array_equal(drawn, np.abs(edges))
+    brightness = np.asarray(shown.norm(drawn))           # 0 black … 1 white
+    assert np.median(brightness) < 0.2 and np.mean(brightness >= 1) >= 0.01
+    assert "|response|" in fig.axes[-1].get_ylabel()
+    matplotlib.pyplot.close(fig)
 
 
 def test_filters_on_the_photo_as_notebook_05_describes():

@@ -222,7 +222,7 @@ ERRATA = {
     "02_backpropagation": [r"\(W\^\{l\+1\}\)\^T", r"W\^1, b\^1"],
     "03_training": [r"all the gradients and"],
     "04_dropout": [r"not updated"],
-    "05_convolution": [r"121"],
+    "05_convolution": [r"121", r"matrix of a convolution"],
 }
 
 

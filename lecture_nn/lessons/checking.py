@@ -346,7 +346,7 @@ class BuildExercise:
             except NotImplementedError:
                 return None
             except DelegatedToPackage as err:
-                return self._delegation_message([err.what])
+                return self.delegation_message([err.what])
             except Exception as err:         # the student's error, reported in one or two lines
                 return self._raised_message(function, err, description)
             problem = self._compare(function, args, given_args, result, expected, description)
@@ -364,7 +364,7 @@ class BuildExercise:
                     f"got {describe_value(function)}."), None
         called = self._forbidden_names_in(function)
         if called:
-            return self._delegation_message(called), None
+            return self.delegation_message(called), None
         try:
             return "", self.make_inputs(rng)
         except Exception as err:            # pragma: no cover - our own inputs; a bug to report
@@ -485,16 +485,19 @@ class BuildExercise:
             candidates = [closure.get(name, namespace.get(name))]
             candidates += [getattr(module, name, None) for module in modules]
             for candidate in candidates:
-                if candidate is not None and self._is_forbidden(candidate):
+                if candidate is not None and self.is_forbidden(candidate):
                     real = getattr(candidate, "__name__", name)
                     if real not in found:
                         found.append(real)
         return found
 
-    def _is_forbidden(self, obj) -> bool:
+    def is_forbidden(self, obj) -> bool:
+        """Whether ``obj`` does the work for the student (override to refuse more, e.g. SciPy's
+        functions, found when the check runs)."""
         return any(obj is f for f in self.forbidden)
 
-    def _delegation_message(self, names) -> str:
+    def delegation_message(self, names) -> str:
+        """What "not yet" says of a function that calls ``names`` (override to say whose they are)."""
         listed = ", ".join(f"`{n}`" for n in names)
         return f"Your function calls {listed}, the package's own version; write it with NumPy."
 

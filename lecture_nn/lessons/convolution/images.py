@@ -41,33 +41,38 @@ def sample_photo(step: int = 1) -> np.ndarray:
 
 
 def response_scale(filtered, kernel, coverage: float = 0.98) -> dict:
-    """A colour scale that fits a filtered image: ``imshow`` keyword arguments and a colour-bar label.
+    """How to draw a filtered image: ``imshow`` keyword arguments, a colour-bar label, and whether
+    to draw the magnitude.
 
-    A kernel whose weights sum to 0 (an edge detector) answers flat regions with 0 and edges
-    with either sign: a diverging map symmetric about 0. Any other kernel keeps the picture:
-    grey levels. Either way the scale spans the central ``coverage`` of the values (98% by default), so that a
-    few extreme pixels do not wash out the rest (they saturate; the colour bar's arrow ends say so).
+    A kernel whose weights sum to 0 (an edge detector) answers flat regions with 0 and edges with
+    either sign: it is drawn as the size of the response, |response|, black for 0 and white for the
+    strongest edges (``"magnitude": True``), so that the edges stand out on a dark ground. Any other
+    kernel keeps the picture: grey levels of the response itself. Either way the scale ends at the
+    ``coverage`` quantile (98% by default; both ends for grey levels), so that a few extreme pixels
+    do not wash out the rest (they saturate; the colour bar's arrow end says so).
     """
     values = np.asarray(filtered, dtype=float)
     if not 0 < coverage <= 1:
         raise ValueError(f"coverage must be in (0, 1], got {coverage}")
     if abs(float(np.sum(kernel))) < 1e-12:
         limit = float(np.quantile(np.abs(values), coverage)) or 1.0
-        return {"cmap": "RdBu_r", "vmin": -limit, "vmax": limit, "label": "response (0: flat region)"}
+        return {"cmap": "gray", "vmin": 0.0, "vmax": limit, "label": "|response|",
+                "magnitude": True, "extend": "max"}
     tail = (1 - coverage) / 2
     low, high = (float(v) for v in np.quantile(values, [tail, 1 - tail]))
     if high <= low:
         low, high = low - 0.5, low + 0.5
-    return {"cmap": "gray", "vmin": low, "vmax": high, "label": "response"}
+    return {"cmap": "gray", "vmin": low, "vmax": high, "label": "response", "magnitude": False,
+            "extend": "both"}
 
 
 def show_filtered(ax, filtered, kernel, title=None, coverage: float = 0.98):
     """Draw a filtered image on ``ax`` with the scale of :func:`response_scale` and a colour bar."""
     scale = response_scale(filtered, kernel, coverage)
-    label = scale.pop("label")
-    shown = ax.imshow(filtered, **scale)
+    label, magnitude, extend = scale.pop("label"), scale.pop("magnitude"), scale.pop("extend")
+    shown = ax.imshow(np.abs(filtered) if magnitude else filtered, **scale)
     ax.axis("off")
     if title:
         ax.set_title(title)
-    ax.figure.colorbar(shown, ax=ax, shrink=0.75, extend="both", label=label)
+    ax.figure.colorbar(shown, ax=ax, shrink=0.75, extend=extend, label=label)
     return shown

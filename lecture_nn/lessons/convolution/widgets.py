@@ -5,8 +5,8 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from lecture_nn.lessons.convolution import (conv2d, fully_connected_weights, locally_connected_weights, output_size,
-                    shared_weights)
+from lecture_nn.lessons.convolution import (conv2d, fully_connected_weights, locally_connected_weights,
+                                           output_size, shared_weights)
 from lecture_nn.diagrams import draw_patches
 from lecture_nn.lessons.convolution.images import FILTERS, sample_photo, show_filtered
 from lecture_nn.lessons.explorer import Explorer
@@ -64,9 +64,11 @@ def _describe_filtered(state, **values):
 def filter_editor() -> Explorer:
     """Choose a preset or type a kernel ('a b c; d e f; g h i') → the filtered photograph."""
     image = sample_photo(step=2)
-    preset = widgets.Dropdown(options=list(FILTERS), value="sharpen", description="preset")
-    kernel = widgets.Textarea(value=format_kernel(FILTERS["sharpen"]), description="kernel",
-                              continuous_update=False, layout=widgets.Layout(width="24em"))
+    named = {"description_width": "initial"}     # the whole description shows: the control's accessible name
+    preset = widgets.Dropdown(options=list(FILTERS), value="sharpen", description="preset kernel",
+                              style=named)
+    kernel = widgets.Textarea(value=format_kernel(FILTERS["sharpen"]), description="kernel (rows split by ;)",
+                              continuous_update=False, layout=widgets.Layout(width="28em"), style=named)
     explorer = Explorer({"preset": preset, "kernel_text": kernel},
                         compute=lambda preset, kernel_text: filter_photo(kernel_text, image),
                         draw=_draw_filtered, describe=_describe_filtered,
@@ -110,12 +112,12 @@ def _describe_geometry(state, **values):
 
 def patch_explorer() -> Explorer:
     """Sliders for input size, patch size, stride and padding → output size, counts, drawing."""
-    slider = dict(continuous_update=False)
+    slider = dict(continuous_update=False, style={"description_width": "initial"})
     controls = {
-        "input_size": widgets.IntSlider(value=14, min=4, max=32, description="input", **slider),
-        "kernel_size": widgets.IntSlider(value=4, min=1, max=9, description="patch", **slider),
-        "stride": widgets.IntSlider(value=2, min=1, max=5, description="stride", **slider),
-        "padding": widgets.IntSlider(value=0, min=0, max=4, description="padding", **slider),
+        "input_size": widgets.IntSlider(value=14, min=4, max=32, description="input size (pixels)", **slider),
+        "kernel_size": widgets.IntSlider(value=4, min=1, max=9, description="patch size (pixels)", **slider),
+        "stride": widgets.IntSlider(value=2, min=1, max=5, description="stride (pixels)", **slider),
+        "padding": widgets.IntSlider(value=0, min=0, max=4, description="padding (zeros per side)", **slider),
     }
     return Explorer(controls, compute=patch_geometry, draw=_draw_geometry,
                     describe=_describe_geometry, title="Where do the patches fall?")

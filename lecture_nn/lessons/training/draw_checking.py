@@ -100,7 +100,7 @@ class RandomDrawExercise(BuildExercise):
         except NotImplementedError:
             raise _NotAttempted from None
         except DelegatedToPackage as err:
-            return self._delegation_message([err.what])
+            return self.delegation_message([err.what])
         except Exception as err:            # the student's error, reported in one or two lines
             return self._raised_message(function, err, description)
         arr = as_numbers(result)
