@@ -206,7 +206,7 @@ def test_lessons_without_exercise_objects_get_no_dropdowns(build_html, capsys):
 def test_staging_leaves_the_committed_notebooks_alone(build_html, tmp_path):
     source = tmp_path / "notebooks"
     source.mkdir()
-    nb = exercise_notebook("from lecture_nn.lessons.convnets.exercises import exercise_3\nexercise_3.check(None)")
+    nb = exercise_notebook("from lecture_nn.lessons.convnets.exercises import exercise_2\nexercise_2.check(None)")
     nb.cells.insert(0, nbformat.v4.new_markdown_cell("See Fig. 12 and `Fig. 12`; $$a = b \\qquad (4)$$ [x](../README.md#y)"))
     nb.cells[2].metadata["tags"] = ["figure-12"]
     nb.cells[2].outputs = [nbformat.v4.new_output("display_data", {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"})]

@@ -223,6 +223,7 @@ ERRATA = {
     "03_training": [r"all the gradients and"],
     "04_dropout": [r"not updated"],
     "05_convolution": [r"121", r"matrix of a convolution"],
+    "06_convnets": [r"similar activations"],
 }
 
 
