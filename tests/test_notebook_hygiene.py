@@ -305,3 +305,17 @@ def test_widget_ids_are_derived_from_the_notebook(path):
     drawn = [old for old, new in tool.derived_widget_ids(nb, path.stem).items() if old != new]
     assert not drawn, (f"{path.name}: {len(drawn)} widget ids were drawn by the kernel, not derived from the "
                        f"notebook (they change on every run); re-run tools/execute_notebooks.py")
+
+
+@notebook_param
+def test_display_math_stands_in_its_own_paragraph(path):
+    """$$ … $$ inside a paragraph is inline math to MyST: the site would then pair the wrong dollars."""
+    crowded = []
+    for i, cell in enumerate(read(path).cells):
+        if cell.cell_type != "markdown":
+            continue
+        for m in re.finditer(r"\$\$.*?\$\$", cell.source, re.S):
+            before, after = cell.source[:m.start()], cell.source[m.end():]
+            if not (before.strip() == "" or before.endswith("\n\n")) or not (after.strip() == "" or after.startswith("\n\n")):
+                crowded.append(f"cell {i}: …{before[-30:]!r} $$…$$ {after[:30]!r}…")
+    assert not crowded, f"{path.name}: put a blank line before and after display math: {crowded}"

@@ -74,6 +74,10 @@ def test_notebook_page(watched, site_url, notebook):
         for i in range(blocks.count()):
             text = blocks.nth(i).inner_text()
             assert not any(raw in text for raw in RAW_TEX), f"{notebook.stem}: raw TeX shown: {text[:200]!r}"
+    # MathJax shows TeX it cannot typeset as a red error box (e.g. $$ … $$ inside a paragraph pairs the
+    # wrong dollars, and the text between becomes "math")
+    errors = page.locator("mjx-merror").all_inner_texts()
+    assert not errors, f"{notebook.stem}: MathJax could not typeset: {errors[:3]}"
     page.wait_for_load_state("networkidle")
     if notebook.stem == "06_convnets":
         page.locator(".jupyter-widgets").first.scroll_into_view_if_needed()
