@@ -103,11 +103,17 @@ def conv2d_fast(x, w, b=None, stride=1, padding=0, max_patch_bytes=MAX_PATCH_BYT
     The computation runs in the dtype of ``x`` (float32 or float64; integers become
     float64): a function has no parameters of its own, so ``w`` and ``b`` are cast to it.
     The :class:`Conv2D` layer instead computes in the dtype of its parameters.
+
+    One filter on one channel at stride 1 is computed without a patch matrix, as kh·kw
+    shifted multiply-adds (:func:`_shift_and_add`): the product would be a
+    matrix–vector product, and copying the patches would cost more than the sums.
     """
     max_patch_bytes = positive_int(max_patch_bytes, "max_patch_bytes")
     xp, w, b, stride, (Ho, Wo), squeeze = padded_conv_inputs(x, w, b, stride, padding)
     N, C = xp.shape[:2]
     O, _, kh, kw = w.shape
+    if C == O == 1 and stride == (1, 1):
+        return add_bias_and_squeeze(_shift_and_add(xp, w[0, 0], (Ho, Wo)), b, squeeze)
     w_mat = w.reshape(O, C * kh * kw)
     out = np.empty((N, O, Ho * Wo), dtype=xp.dtype)
     chunk = batch_chunk(N, C * kh * kw * Ho * Wo * xp.itemsize, max_patch_bytes)
@@ -116,6 +122,31 @@ def conv2d_fast(x, w, b=None, stride=1, padding=0, max_patch_bytes=MAX_PATCH_BYT
         cols = im2col(xp[images], (kh, kw), stride, out=buffer[:images.stop - images.start])
         np.matmul(w_mat, cols, out=out[images])
     return add_bias_and_squeeze(out.reshape(N, O, Ho, Wo), b, squeeze)
+
+
+def _shift_and_add(x_padded, kernel, output_size):
+    """Σ_ij kernel[i, j] · (the images shifted by (i, j)): one kernel over single-channel images
+    at stride 1, as kh·kw multiply-adds, each over one contiguous run of the whole batch.
+
+    Flatten the padded batch (N, 1, Hp, Wp) to one row of numbers; position t = n·Hp·Wp + p·Wp + q
+    reads pixel t + i·Wp + j for kernel offset (i, j), so each offset's term is a contiguous
+    slice. Positions with q >= Wo or p >= Ho straddle two rows or two images: they are computed
+    and dropped. Returns the (N, 1, Ho, Wo) output, a new array.
+    """
+    N, _, Hp, Wp = x_padded.shape
+    (kh, kw), (Ho, Wo) = kernel.shape, output_size
+    flat = np.ascontiguousarray(x_padded).reshape(-1)
+    length = flat.size - (kh - 1) * Wp - (kw - 1)       # the last output pixel is the last position
+    wide = np.empty(flat.size, dtype=flat.dtype)
+    sums, term = wide[:length], np.empty(length, dtype=flat.dtype)
+    np.multiply(flat[:length], kernel[0, 0], out=sums)
+    for i in range(kh):
+        for j in range(kw):
+            if i or j:
+                start = i * Wp + j
+                np.multiply(flat[start:start + length], kernel[i, j], out=term)
+                sums += term
+    return wide.reshape(N, 1, Hp, Wp)[:, :, :Ho, :Wo].copy()
 
 
 class Conv2D(Layer):
@@ -191,30 +222,28 @@ class Conv2D(Layer):
         if x.shape[1] != self.in_channels:
             raise ValueError(f"{self!r} expected input of shape (N, {self.in_channels}, H, W), "
                              f"got {x.shape} ({x.shape[1]} channels)")
-        output_size(x.shape[2:], self.kernel_size, self.stride, self.padding)  # raises if too large
         self.cache = {}                   # an interrupted forward leaves nothing for backward
         dtype = self.params["W"].dtype    # the layer computes in its parameters' dtype
-        x_padded = pad_images(x.astype(dtype, copy=False), self.padding)
         W_mat = self.params["W"].reshape(self.out_channels, -1)
         b = self.params["b"].astype(dtype, copy=False)
-        # z[n] = W_mat @ im2col(x_padded)[n] + b: every filter (row) times every patch (column)
-        z = self.products.forward(W_mat, x_padded, self.kernel_size, self.stride, bias=b,
-                                  keep_buffers=self.training)
+        # z[n] = W_mat @ im2col(x_padded)[n] + b: every filter (row) times every patch (column),
+        # x_padded being x with `padding` zeros around each image (raises if the kernel does not fit)
+        z = self.products.forward(W_mat, x.astype(dtype, copy=False), self.kernel_size, self.stride,
+                                  self.padding, bias=b, keep_buffers=self.training)
         self.cache = {"x_shape": x.shape}
         return z
 
     def backward(self, delta, input_grad: bool = True):
-        if "x_shape" not in self.cache:
+        output_shape = self.products.output_shape       # (N, O, Ho, Wo) of the last forward pass
+        if "x_shape" not in self.cache or output_shape is None:
             raise RuntimeError("Conv2D.backward called before forward, or after eval() or clear_cache() "
                                "freed what the last forward pass kept: run forward again first")
-        N, _, H, W = self.cache["x_shape"]
-        Ho, Wo = output_size((H, W), self.kernel_size, self.stride, self.padding)
-        delta = self._check_grad(delta, (N, self.out_channels, Ho, Wo))
+        delta = self._check_grad(delta, output_shape)
         delta = delta.astype(self.params["W"].dtype, copy=False)
         W_mat = self.params["W"].reshape(self.out_channels, -1)
         # ∂ℓ/∂W_mat = Σ_n δ[n] im2col(x_padded)[n]ᵀ;  ∂ℓ/∂x = col2im(W_matᵀ δ[n]), padding cut off
         # ∂ℓ/∂b = Σ δ over images and positions (the products compute it with ∂ℓ/∂W_mat)
-        grad_W_mat, grad_b, grad_x = self.products.backward(W_mat, delta, self.padding, input_grad)
+        grad_W_mat, grad_b, grad_x = self.products.backward(W_mat, delta, input_grad)
         self.grads["W"] = grad_W_mat.reshape(self.params["W"].shape)
         self.grads["b"] = grad_b
         return grad_x

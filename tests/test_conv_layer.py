@@ -133,6 +133,43 @@ def test_the_functional_convolution_computes_in_the_dtype_of_its_input():
     assert conv2d_fast(x.astype(np.float64), w.astype(np.float32)).dtype == np.float64
 
 
+# --- conv2d_fast with one filter on one channel: shifted multiply-adds (issue 20) -----------
+@pytest.mark.parametrize("x_shape,k,padding,dtype", [
+    ((1, 1, 16, 16), 3, 0, np.float64), ((3, 1, 9, 7), (2, 4), 1, np.float64),
+    ((2, 1, 5, 6), 1, (2, 0), np.float32), ((1, 1, 6, 6), 6, 0, np.float64), ((4, 1, 8, 11), 5, 2, np.float32),
+])
+def test_one_filter_on_one_channel_matches_the_loop(x_shape, k, padding, dtype):
+    rng = np.random.default_rng(11)
+    kh, kw = (k, k) if isinstance(k, int) else k
+    x, w = rng.standard_normal(x_shape).astype(dtype), rng.standard_normal((1, 1, kh, kw)).astype(dtype)
+    b = rng.standard_normal(1)
+    out = conv2d_fast(x, w, b, padding=padding)
+    assert out.dtype == dtype and out.flags.c_contiguous
+    tolerance = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(out, conv2d_loop(x.astype(np.float64), w.astype(np.float64), b, padding=padding),
+                               rtol=tolerance, atol=tolerance)
+    # one image and one kernel, 2-D in and out
+    np.testing.assert_array_equal(conv2d_fast(x[0, 0], w[0, 0], padding=padding),
+                                  conv2d_fast(x[:1], w, padding=padding)[0, 0])
+
+
+def test_one_filter_on_one_channel_makes_no_patch_matrix():
+    """K3 of docs/benchmarks.md (a 256×256 image, one 3×3 kernel) took 2.3–2.5 times PyTorch through
+    im2col + matmul: the copies of a matrix–vector product. The shifted multiply-adds need a few
+    arrays of the image's size, where the patch matrix is kh·kw times the image."""
+    import tracemalloc
+
+    x = np.random.default_rng(12).standard_normal((1, 1, 128, 128))
+    w = np.ones((1, 1, 7, 7))
+    tracemalloc.start()
+    try:
+        conv2d_fast(x, w)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * x.nbytes, peak / x.nbytes        # the patch matrix alone: 42 times x
+
+
 # --- memory: what a layer holds (issue 20) ------------------------------------------------
 def held_arrays(obj) -> list[np.ndarray]:
     """Every distinct array memory reachable from ``obj``, each counted once (views by their base).

@@ -2,7 +2,9 @@
 import numpy as np
 import pytest
 
+from lecture_nn import fast_conv
 from lecture_nn.fast_conv import FastPatchProducts, col2im_runs, im2col_runs
+from lecture_nn.lessons.convolution import Conv2D
 from lecture_nn.patches import col2im, im2col
 
 CASES = [((2, 3, 7, 6), (3, 3)), ((2, 1, 5, 8), (3, 2)), ((3, 2, 6, 6), (1, 4)), ((1, 4, 5, 5), (5, 1)),
@@ -62,9 +64,32 @@ def test_col2im_runs_refuses_a_layout_it_cannot_view():
 def test_backward_without_forward_or_after_release_refuses():
     products = FastPatchProducts(2**20)
     with pytest.raises(RuntimeError, match="before forward"):
-        products.backward(np.ones((1, 9)), np.ones((1, 1, 2, 2)), (0, 0))
+        products.backward(np.ones((1, 9)), np.ones((1, 1, 2, 2)))
     x = np.ones((1, 1, 4, 4))
-    products.forward(np.ones((1, 9)), x, (3, 3), (1, 1), bias=np.zeros(1), keep_buffers=True)
+    products.forward(np.ones((1, 9)), x, (3, 3), (1, 1), (0, 0), bias=np.zeros(1), keep_buffers=True)
     products.release()
     with pytest.raises(RuntimeError, match="after eval"):
-        products.backward(np.ones((1, 9)), np.ones((1, 1, 2, 2)), (0, 0))
+        products.backward(np.ones((1, 9)), np.ones((1, 1, 2, 2)))
+
+
+@pytest.mark.parametrize("stride,padding", [(1, 1), (2, 1)])
+def test_a_training_step_reuses_the_views_of_the_first(stride, padding, monkeypatch):
+    """Issue 20: views made at every step (as_strided alone took µs each) made S2's step slower;
+    while training, the views and buffers of the first step are kept, and a step makes none."""
+    made = []
+    real = fast_conv.as_strided
+    monkeypatch.setattr(fast_conv, "as_strided", lambda *args, **kwargs: made.append(1) or real(*args, **kwargs))
+    rng = np.random.default_rng(0)
+    layer = Conv2D(3, 4, 3, stride=stride, padding=padding, rng=rng)
+    x, x2 = rng.standard_normal((5, 3, 8, 9)), rng.standard_normal((5, 3, 8, 9))
+    grad = np.ones_like(layer.forward(x))
+    layer.backward(grad)
+    buffers, views = dict(layer.products._buffers), len(made)
+    for _ in range(3):
+        out, dx = layer.forward(x2), layer.backward(grad)
+    assert len(made) == views                        # no new view ...
+    assert all(layer.products._buffers[name] is buf for name, buf in buffers.items())   # ... nor buffer
+    # and the results are those of a new layer
+    fresh = Conv2D(3, 4, 3, stride=stride, padding=padding, rng=np.random.default_rng(0))
+    np.testing.assert_array_equal(fresh.forward(x2), out)
+    np.testing.assert_array_equal(fresh.backward(grad), dx)

@@ -345,6 +345,28 @@ def test_lesson_residual_block_matches_torch():
                   lambda x: x + torch.relu(x @ p["W1"] + p["b1"]) @ p["W2"] + p["b2"], p, rng)
 
 
+def test_lesson_convolution_layer_matches_torch():
+    """Notebook 05's FunctionConv2D with the package's conv2d_fast in it: a padded, stride-1 convolution."""
+    from lecture_nn.lessons.convolution.your_conv import FunctionConv2D
+
+    rng = np.random.default_rng(7)
+    layer = FunctionConv2D(conv2d_fast, 2, 3, 3, padding=1, rng=rng)
+    layer.params["b"][:] = rng.standard_normal(3)
+    p = {k: t(v) for k, v in layer.params.items()}
+    compare_layer(layer, rng.standard_normal((2, 2, 6, 5)),
+                  lambda x: F.conv2d(x, p["W"], p["b"], padding=1), p, rng)
+
+
+def test_lesson_pooling_layer_matches_torch():
+    """Notebook 06's FunctionMaxPool with the package's backward in it."""
+    from lecture_nn.lessons.convnets.exercises import package_maxpool_backward
+    from lecture_nn.lessons.convnets.your_pooling import FunctionMaxPool
+
+    rng = np.random.default_rng(8)
+    compare_layer(FunctionMaxPool(package_maxpool_backward, 2), rng.standard_normal((2, 3, 6, 7)),
+                  lambda x: F.max_pool2d(x, 2), {}, rng)
+
+
 def test_small_convnet_end_to_end_matches_torch():
     """Conv → ReLU → MaxPool → Flatten → Linear → softmax cross-entropy (Fig. 12's shape)."""
     rng = np.random.default_rng(4)
@@ -367,7 +389,7 @@ def test_small_convnet_end_to_end_matches_torch():
 # --- coverage: a new layer or loss needs an oracle test here ------------------------
 ORACLE_LAYERS = {"Linear", "Sequential", "ReLU", "Sigmoid", "Tanh", "Identity", "Conv2D",
                  "MaxPool2D", "AvgPool2D", "Flatten", "Dropout", "Residual",
-                 "FunctionDropout", "BlockWithBackward"}
+                 "FunctionDropout", "BlockWithBackward", "FunctionConv2D", "FunctionMaxPool"}
 
 
 def _package_layer_classes():

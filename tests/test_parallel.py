@@ -56,7 +56,7 @@ def test_parts_run_in_other_threads_with_blas_on_one_thread():
 
 def test_a_thread_that_starts_late_leaves_its_parts_to_the_caller():
     release = threading.Event()
-    busy = types.SimpleNamespace(run_parts=lambda: release.wait(10))    # keeps our thread occupied
+    busy = types.SimpleNamespace(help=lambda: release.wait(10))         # keeps our thread occupied
     work, seen = record_parts()
     with threadpool_limits(2):
         parallel._worker_queues(1)[0].put(busy)
@@ -163,6 +163,60 @@ def test_the_range_is_cut_into_parts_of_at_least_min_part_size(threads, min_part
         assert seen[0][1] == threading.get_ident()
 
 
+@pytest.mark.parametrize("n_items,n_threads,lead,expected", [
+    (10, 2, 0.0, [5, 5]),
+    (11, 2, 0.0, [6, 5]),
+    (10, 2, 2.0, [6, 4]),        # the caller's part longer by the lead
+    (10, 2, 2.9, [7, 3]),        # the others' parts rounded down, the rest to the caller
+    (10, 3, 3.0, [6, 2, 2]),
+    (10, 2, 50.0, [9, 1]),       # every other part keeps one item
+    (4, 3, 0.0, [2, 1, 1]),
+])
+def test_lead_split_makes_the_first_part_longer_by_the_lead(n_items, n_threads, lead, expected):
+    parts = parallel.lead_split(slice(3, 3 + n_items), n_threads, lead)
+    assert [part.stop - part.start for part in parts] == expected
+    assert parts[0].start == 3 and parts[-1].stop == 3 + n_items
+    assert all(a.stop == b.start for a, b in zip(parts, parts[1:]))
+
+
+def test_with_a_pace_the_caller_takes_the_items_it_gets_done_while_our_thread_starts(monkeypatch):
+    """Issue 20: our thread starts tens of µs late; the caller's part makes up for it, so that the
+    caller finishes last and need not be woken by our thread (a second wake-up)."""
+    monkeypatch.setattr(parallel, "_lateness", [0.002, 0.0])       # our thread starts 2 ms late
+    pace = parallel.Pace()
+    pace.seconds_per_item = 0.001                                   # 1 ms per item
+    seen = []
+
+    def work(part):
+        time.sleep(0.001 * (part.stop - part.start))
+        seen.append((part, threading.get_ident()))
+
+    with threadpool_limits(2):
+        parallel.for_each_part(work, slice(0, 12), pace=pace)
+    by_caller = [part for part, ident in seen if ident == threading.get_ident()]
+    assert (by_caller[0].start, by_caller[0].stop) == (0, 7)        # 12 − 2 items of lead, halved, + 2
+    assert sorted((part.start, part.stop) for part, _ in seen) == [(0, 7), (7, 12)]
+    # the pace is the caller's time per item, measured; the lateness is measured too
+    assert 0.001 <= pace.seconds_per_item < 0.1
+    assert parallel._lateness != [0.002, 0.0]
+
+
+def test_with_a_pace_a_part_our_thread_has_not_started_is_run_by_the_caller():
+    release = threading.Event()
+    busy = types.SimpleNamespace(help=lambda: release.wait(10))     # keeps our thread occupied
+    work, seen = record_parts()
+    pace = parallel.Pace()
+    with threadpool_limits(2):
+        parallel._worker_queues(1)[0].put(busy)
+        start = time.perf_counter()
+        parallel.for_each_part(work, slice(0, 8), pace=pace)
+        waited = time.perf_counter() - start
+        release.set()
+    assert sorted((part.start, part.stop) for part, *_ in seen) == [(0, 4), (4, 8)]
+    assert {ident for _, ident, _, _ in seen} == {threading.get_ident()}
+    assert waited < 5 and pace.seconds_per_item > 0
+
+
 def part_counter(monkeypatch):
     """Count the parts each of Conv2D's parallel sections was cut into (a list of counts)."""
     counts = []
@@ -187,17 +241,21 @@ def test_conv2d_gives_the_same_bits_for_any_number_of_threads(stride, padding, c
     rng = np.random.default_rng(0)
     x = rng.standard_normal((7, 3, 11, 10)).astype(dtype)
     results = []
-    for threads in (1, 2, 3):
+    # with our threads measured as late, the calling thread takes more of the images: the split
+    # changes, the numbers must not
+    for threads, lateness in [(1, 0.0), (2, 0.0), (3, 0.0), (2, 1.0), (3, 1.0)]:
+        monkeypatch.setattr(parallel, "_lateness", [lateness, 0.0])
+        monkeypatch.setattr(parallel, "RUNNING_MEAN_WEIGHT", 0.0)        # keep that lateness
         layer = Conv2D(3, 4, 3, stride=stride, padding=padding, rng=np.random.default_rng(1), dtype=dtype,
                        **({} if cap is None else {"max_patch_bytes": cap}))
         with threadpool_limits(threads):
-            out = layer.forward(x)
-            grad = np.random.default_rng(2).standard_normal(out.shape).astype(dtype)
-            dx = layer.backward(grad)
+            for _ in range(2):      # the second step splits by the pace the first one measured
+                out = layer.forward(x)
+                grad = np.random.default_rng(2).standard_normal(out.shape).astype(dtype)
+                dx = layer.backward(grad)
         results.append((out, dx, layer.grads["W"], layer.grads["b"]))
-        # the 7 images cut into PARTS_PER_THREAD parts per thread (a chunk of one image: not cut)
-        assert max(counts) == (min(7, parallel.PARTS_PER_THREAD * threads) if threads > 1 and cap is None
-                               else 1)
+        # the 7 images cut into one part per thread (a chunk of one image: not cut)
+        assert max(counts) == (min(7, threads) if threads > 1 and cap is None else 1)
         counts.clear()
     for other in results[1:]:
         for a, b in zip(results[0], other):
@@ -213,7 +271,7 @@ def test_conv2d_uses_threads_only_for_enough_work(stride, monkeypatch):
     work_per_image = 3 * 4 * 27 * Ho * Ho           # the three products of one image
     enough = -(-fast_conv.MIN_WORK_PER_THREAD // work_per_image)
     with threadpool_limits(2):
-        for n, parts in [(2 * enough - 1, 1), (2 * enough, 2), (4 * enough, 4)]:
+        for n, parts in [(2 * enough - 1, 1), (2 * enough, 2), (4 * enough, 2)]:
             x = np.random.default_rng(0).standard_normal((n, 3, 11, 11))
             layer.backward(np.ones_like(layer.forward(x)))
             assert counts == [parts, parts], n          # forward, then backward
