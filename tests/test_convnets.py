@@ -218,8 +218,9 @@ def test_step_size_schedule_and_validation_split():
 
     sizes = [step_size(RECIPE, update, 30) for update in range(30)]
     assert sizes[:20] == [RECIPE["lr"]] * 20 and sizes[20:] == [RECIPE["final_lr"]] * 10
-    assert QUICK_RECIPE["epochs"] == 1 and {k: v for k, v in QUICK_RECIPE.items() if k != "epochs"} == \
-        {k: v for k, v in RECIPE.items() if k != "epochs"}
+    assert QUICK_RECIPE["epochs"] == 1 and QUICK_RECIPE["lr"] == 0.05
+    assert {k: v for k, v in QUICK_RECIPE.items() if k not in ("epochs", "lr")} == \
+        {k: v for k, v in RECIPE.items() if k not in ("epochs", "lr")}
     images, labels = np.arange(100.0)[:, None], np.arange(100) % 10
     X_train, y_train, X_val, y_val = validation_split(images, labels, size=20)
     assert len(X_val) == 20 and len(X_train) == 80
@@ -266,6 +267,13 @@ def test_compare_trains_both_networks_alike():
     assert again["accuracy"] == result["accuracy"]
     copies_only = compare(images, labels, images[:10], labels[:10], seeds=range(1), recipe=recipe, copies=2)
     assert set(copies_only["accuracy"]) == {("MLP", DATA[1]), ("convnet", DATA[1])} and copies_only["updates"] == 9
+    for network, model in result["models"].items():                  # float64 unless asked otherwise
+        assert all(p.dtype == np.float64 for p in model.params.values()), network
+    in_float32 = compare(images, labels, images[:10], labels[:10], seeds=range(1), recipe=recipe, copies=1,
+                         dtype=np.float32)
+    assert all(p.dtype == np.float32 for model in in_float32["models"].values() for p in model.params.values())
+    with pytest.raises(TypeError, match="dtype"):
+        compare(images, labels, images[:10], labels[:10], seeds=range(1), recipe=recipe, dtype=np.int64)
 
 
 def test_show_mosaic_draws_one_panel_on_one_scale_and_refuses_bad_input():
