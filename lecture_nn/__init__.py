@@ -26,7 +26,7 @@ from lecture_nn.patches import col2im, im2col, output_size
 from lecture_nn.penalties import l1_penalty, l2_penalty
 from lecture_nn.pooling import AvgPool2D, MaxPool2D
 from lecture_nn.residual import Residual, projection_for
-from lecture_nn.training import accuracy, evaluate, fit, predict, predict_labels
+from lecture_nn.training import TrainingDiverged, accuracy, evaluate, fit, predict, predict_labels
 
 __all__ = [
     # layers
@@ -37,7 +37,7 @@ __all__ = [
     "hinge", "logistic", "squared", "sigmoid_cross_entropy", "softmax_cross_entropy", "softmax",
     "get_loss", "l1_penalty", "l2_penalty",
     # training
-    "SGD", "fit", "predict", "predict_labels", "accuracy", "evaluate",
+    "SGD", "fit", "predict", "predict_labels", "accuracy", "evaluate", "TrainingDiverged",
     # convolution arithmetic
     "output_size", "im2col", "col2im", "conv2d_fast",
     # checks, saving, data, initialisers

@@ -101,10 +101,14 @@ def softmax(z):
 def softmax_cross_entropy(y, z):
     """Multiclass cross-entropy of softmax(z): ℓ = −log softmax(z)_y.
 
-    y: integer labels (n,) in 0..K−1; z: scores (n, K). dℓ/dz = softmax(z) − onehot(y).
+    y: integer labels (n,) in 0..K−1; z: scores (n, K), K >= 2. dℓ/dz = softmax(z) − onehot(y).
     """
     z = as_float_array(z, "z", ndim=2)
     n, K = z.shape
+    if K < 2:       # softmax of one score is always 1: the loss would be 0 and nothing would learn
+        raise ValueError(f"z: softmax cross-entropy needs at least 2 scores per example, shape (n, K) with "
+                         f"K >= 2, got shape {z.shape}; with one output use 'sigmoid_cross_entropy' "
+                         "(labels (n, 1) of 0 and 1) or 'logistic' (labels ±1)")
     y = as_class_labels(y, "y", n, K)
     logp = log_softmax(z, axis=1)
     rows = np.arange(n)

@@ -224,7 +224,7 @@ def _diverged(what: str, where: str, epoch: int, epochs: int, steps: int, lr) ->
 
 
 def fit(model, X, y, loss="softmax_cross_entropy", *, epochs: int = 10, batch_size: int = 32,
-        lr: float = 0.1, momentum: float = 0.0, penalty: str | None = None, lam: float = 0.0,
+        lr: float | None = None, momentum: float | None = None, penalty: str | None = None, lam: float = 0.0,
         rng=None, validation=None, progress: bool = True, optimizer=None) -> History:
     """Train ``model`` by mini-batch SGD on the empirical risk (2), plus an optional penalty.
 
@@ -245,7 +245,9 @@ def fit(model, X, y, loss="softmax_cross_entropy", *, epochs: int = 10, batch_si
     rng : numpy.random.Generator, required (it shuffles the examples)
     validation : optional pair (X_val, y_val)
     progress : show a tqdm progress bar over the epochs
-    optimizer : optional object with ``step(extra_grads)``; default ``SGD(model, lr, momentum)``
+    lr, momentum : the step size η (default 0.1) and momentum μ (default 0) of the default optimizer
+    optimizer : optional object with ``step(extra_grads)``, used instead of ``SGD(model, lr, momentum)``;
+        it has its own step size and momentum, so passing ``lr`` or ``momentum`` with it is refused
 
     Returns
     -------
@@ -281,7 +283,15 @@ def fit(model, X, y, loss="softmax_cross_entropy", *, epochs: int = 10, batch_si
     _check_against_model(model, loss_fn, X, y, classify)
     if validation is not None:
         _check_against_model(model, loss_fn, X_val, y_val, classify, "validation X")
-    opt = optimizer or SGD(model, lr=lr, momentum=momentum)
+    if optimizer is None:
+        opt = SGD(model, lr=0.1 if lr is None else lr, momentum=0.0 if momentum is None else momentum)
+    elif lr is not None or momentum is not None:
+        given = ", ".join(f"{name}={value!r}" for name, value in (("lr", lr), ("momentum", momentum))
+                          if value is not None)
+        raise ValueError(f"fit got optimizer={optimizer!r} and {given}: the optimizer's own settings would be "
+                         "used and these ignored; set them on the optimizer, or leave optimizer out")
+    else:
+        opt = optimizer
     history = History(loss=[])
     if classify:
         history["accuracy"] = []

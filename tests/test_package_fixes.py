@@ -265,6 +265,7 @@ def test_the_framework_sits_at_the_top_and_the_lessons_below():
 
 def test_all_lists_what_the_package_exposes():
     assert "Conv2D" in nn.__all__ and "mlp" in nn.__all__
+    assert "TrainingDiverged" in nn.__all__     # what fit raises is caught as nn.TrainingDiverged
     for name in nn.__all__:
         assert hasattr(nn, name), name
     public = {n for n, v in vars(nn).items() if not n.startswith("_")

@@ -13,6 +13,7 @@ flaky) and few, to keep the unit suite fast.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import lecture_nn as nn
@@ -253,6 +254,9 @@ def test_model_gradients_for_every_loss(sizes, activation, seed):
     }
     if k == 1:
         targets["logistic"] = rng.choice([-1.0, 1.0], n)
+        with pytest.raises(ValueError, match="at least 2 scores"):    # softmax of one score is always 1
+            nn.check_model_gradients(nn.mlp(sizes, activation, rng=np.random.default_rng(seed)),
+                                     "softmax_cross_entropy", X, targets.pop("softmax_cross_entropy"))
     for loss, y in targets.items():
         model = nn.mlp(sizes, activation, rng=np.random.default_rng(seed))
         for layer in model.layers:
